@@ -1,0 +1,3 @@
+module github.com/varcade/statsctl
+
+go 1.26.8
