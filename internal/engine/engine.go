@@ -1,0 +1,193 @@
+// Package engine is the one apply path every entry point shares: record,
+// track, the stream consumer and the HTTP write route all hand events here,
+// so an event means the same thing whichever way it arrives.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/store"
+)
+
+// Status is what became of one event.
+type Status uint8
+
+const (
+	// Applied: its changes were written.
+	Applied Status = iota + 1
+	// Duplicate: an event with the same id was applied before; nothing changed.
+	Duplicate
+	// Ignored: valid, but no handler has anything to do with it (state
+	// changes, other services' event types). Not an error.
+	Ignored
+	// Invalid: it cannot be applied (missing fields, unknown weapon code...).
+	Invalid
+)
+
+// String is the status's label in summaries, logs and metrics.
+func (s Status) String() string {
+	switch s {
+	case Applied:
+		return "applied"
+	case Duplicate:
+		return "duplicate"
+	case Ignored:
+		return "ignored"
+	case Invalid:
+		return "invalid"
+	}
+	return "unknown"
+}
+
+// Outcome is the verdict on one event.
+type Outcome struct {
+	Status  Status
+	Product string // "" when the event has none
+	Reason  string // for Invalid: a stable code from handler.Reason*
+	Detail  string // for Invalid: what is wrong, for a person
+}
+
+// Engine binds the registry of handlers to a store.
+type Engine struct {
+	reg *handler.Registry
+	st  *store.Store
+}
+
+// New makes an engine. Both arguments are required.
+func New(reg *handler.Registry, st *store.Store) *Engine {
+	return &Engine{reg: reg, st: st}
+}
+
+// Registry is the engine's handler registry (read-only).
+func (e *Engine) Registry() *handler.Registry { return e.reg }
+
+// Store is the engine's store.
+func (e *Engine) Store() *store.Store { return e.st }
+
+// Prepare runs the handlers over one event without writing anything. It is
+// how --strict checks a whole file first, and the first half of Apply.
+func (e *Engine) Prepare(ev event.Event) (store.Item, Outcome) {
+	if err := ev.Validate(); err != nil {
+		return store.Item{}, Outcome{Status: Invalid, Product: validProduct(ev), Reason: reasonOf(ev), Detail: err.Error()}
+	}
+	p := ev.Product()
+	changes, err := e.reg.Lookup(p).Handle(ev, handler.NoValues{})
+	if err != nil {
+		var inv *handler.Invalid
+		if errors.As(err, &inv) {
+			return store.Item{}, Outcome{Status: Invalid, Product: p, Reason: inv.Reason, Detail: inv.Detail}
+		}
+		return store.Item{}, Outcome{Status: Invalid, Product: p, Reason: handler.ReasonMalformed, Detail: err.Error()}
+	}
+	if len(changes) == 0 {
+		return store.Item{}, Outcome{Status: Ignored, Product: p}
+	}
+	return store.Item{EventID: ev.ID, Changes: changes}, Outcome{Status: Applied, Product: p}
+}
+
+func validProduct(ev event.Event) string {
+	if event.CheckProduct(ev.Product()) == nil {
+		return ev.Product()
+	}
+	return ""
+}
+
+func reasonOf(ev event.Event) string {
+	if _, ok := ev.Get(event.FieldProduct); !ok {
+		return handler.ReasonMissingField
+	}
+	return handler.ReasonMalformed
+}
+
+// Apply prepares and writes a batch of events and returns one outcome per
+// event, in order. Each product's share of the batch is written atomically;
+// events whose id was applied before come back as Duplicate. On error nothing
+// is reported as applied, and the whole batch may be retried: events with
+// ids will not count twice.
+func (e *Engine) Apply(ctx context.Context, evs []event.Event) ([]Outcome, error) {
+	outs := make([]Outcome, len(evs))
+	batches := map[string][]store.Item{}
+	where := map[string][]int{} // product -> index in evs of each item
+	for i, ev := range evs {
+		item, out := e.Prepare(ev)
+		outs[i] = out
+		if out.Status == Applied {
+			batches[out.Product] = append(batches[out.Product], item)
+			where[out.Product] = append(where[out.Product], i)
+		}
+	}
+	res, err := e.st.Apply(ctx, batches)
+	if err != nil {
+		return nil, err
+	}
+	for p, dups := range res.Duplicates {
+		for _, k := range dups {
+			outs[where[p][k]].Status = Duplicate
+		}
+	}
+	return outs, nil
+}
+
+// Summary tallies outcomes for the end-of-run report and the consumer's
+// counters.
+type Summary struct {
+	Total     int64
+	ByStatus  map[Status]int64
+	ByReason  map[string]int64
+	ByProduct map[string]map[Status]int64
+}
+
+// NewSummary makes an empty summary.
+func NewSummary() *Summary {
+	return &Summary{ByStatus: map[Status]int64{}, ByReason: map[string]int64{}, ByProduct: map[string]map[Status]int64{}}
+}
+
+// Add counts one outcome.
+func (s *Summary) Add(o Outcome) {
+	s.Total++
+	s.ByStatus[o.Status]++
+	if o.Status == Invalid {
+		s.ByReason[o.Reason]++
+	}
+	p := o.Product
+	if p == "" {
+		p = "(none)"
+	}
+	m := s.ByProduct[p]
+	if m == nil {
+		m = map[Status]int64{}
+		s.ByProduct[p] = m
+	}
+	m[o.Status]++
+}
+
+// Products lists the products seen, sorted.
+func (s *Summary) Products() []string {
+	out := make([]string, 0, len(s.ByProduct))
+	for p := range s.ByProduct {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Reasons lists the invalid reasons seen, sorted.
+func (s *Summary) Reasons() []string {
+	out := make([]string, 0, len(s.ByReason))
+	for r := range s.ByReason {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// String is a one-line summary for logs.
+func (s *Summary) String() string {
+	return fmt.Sprintf("%d events: %d applied, %d duplicate, %d ignored, %d invalid",
+		s.Total, s.ByStatus[Applied], s.ByStatus[Duplicate], s.ByStatus[Ignored], s.ByStatus[Invalid])
+}

@@ -1,0 +1,198 @@
+package event
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// MaxLineBytes bounds one JSONL line so a file with no newlines cannot make
+// a replay read gigabytes into memory.
+const MaxLineBytes = 1 << 20
+
+// LineError is a problem with one input line. Decoding can go on after it,
+// which is what lets `track` report every bad line and skip them.
+type LineError struct {
+	Src Source
+	Err error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("%s: %v", e.Src, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Decoder streams events out of JSONL so memory stays flat whatever the file
+// size: one line is held at a time.
+type Decoder struct {
+	r      *bufio.Reader
+	file   string
+	line   int
+	offset int64
+	buf    []byte
+}
+
+// NewDecoder reads JSONL from r; file names the input in error messages.
+func NewDecoder(r io.Reader, file string) *Decoder {
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), file: file}
+}
+
+// Offset is the number of bytes consumed so far, for progress reporting.
+func (d *Decoder) Offset() int64 { return d.offset }
+
+// Next returns the next event. It returns io.EOF at the end of input, a
+// *LineError for a line that is not a valid event (call Next again to go on),
+// and any other error for a failed read (stop then).
+func (d *Decoder) Next() (Event, error) {
+	for {
+		line, tooLong, err := d.readLine()
+		if err != nil && len(line) == 0 && !tooLong {
+			return Event{}, err
+		}
+		d.line++
+		src := Source{File: d.file, Line: d.line}
+		if tooLong {
+			return Event{}, &LineError{Src: src, Err: fmt.Errorf("line is longer than %d bytes", MaxLineBytes)}
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			if err != nil {
+				return Event{}, err
+			}
+			continue
+		}
+		ev, perr := ParseJSON(line)
+		if perr != nil {
+			return Event{}, &LineError{Src: src, Err: perr}
+		}
+		ev.Src = src
+		return ev, nil
+	}
+}
+
+// readLine returns one line without its newline. A line over MaxLineBytes is
+// consumed to its end and reported as tooLong, so decoding can resume after it.
+func (d *Decoder) readLine() (line []byte, tooLong bool, err error) {
+	d.buf = d.buf[:0]
+	for {
+		chunk, err := d.r.ReadSlice('\n')
+		d.offset += int64(len(chunk))
+		if !tooLong {
+			if len(d.buf)+len(chunk) > MaxLineBytes+1 {
+				tooLong = true
+				d.buf = d.buf[:0]
+			} else {
+				d.buf = append(d.buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err == nil {
+			return bytes.TrimSuffix(d.buf, []byte{'\n'}), tooLong, nil
+		}
+		return d.buf, tooLong, err
+	}
+}
+
+// ParseJSON turns one flat JSON object into an Event the way the game server
+// would have sent it on the stream: numbers and booleans become their text,
+// null becomes "null", and an "id" member becomes the event's identity.
+func ParseJSON(data []byte) (Event, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return Event{}, fmt.Errorf("not JSON: %w", syntaxMsg(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return Event{}, fmt.Errorf("not a JSON object; each line must be one flat object such as {\"product_id\":\"exrps\",\"type\":\"game_over\",...}")
+	}
+	ev := Event{Fields: make(map[string]string, 8)}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return Event{}, fmt.Errorf("not JSON: %w", syntaxMsg(err))
+		}
+		key := kt.(string) // object keys are always strings
+		vt, err := dec.Token()
+		if err != nil {
+			return Event{}, fmt.Errorf("field %q: not JSON: %w", key, syntaxMsg(err))
+		}
+		var val string
+		switch v := vt.(type) {
+		case string:
+			val = v
+		case json.Number:
+			val = v.String()
+		case bool:
+			val = strconv.FormatBool(v)
+		case nil:
+			val = "null"
+		case json.Delim:
+			return Event{}, fmt.Errorf("field %q is an object or array; events are flat key/value objects", key)
+		}
+		if _, dup := ev.Fields[key]; dup || (key == FieldID && ev.ID != "") {
+			return Event{}, fmt.Errorf("field %q appears twice", key)
+		}
+		if key == FieldID {
+			if val == "" || val == "null" {
+				return Event{}, fmt.Errorf("field \"id\" is empty; leave it out or give the event a unique id")
+			}
+			ev.ID = val
+			continue
+		}
+		ev.Fields[key] = val
+	}
+	if _, err := dec.Token(); err != nil { // closing brace
+		return Event{}, fmt.Errorf("not JSON: %w", syntaxMsg(err))
+	}
+	if dec.More() {
+		return Event{}, fmt.Errorf("text after the JSON object; put one object per line")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Event{}, fmt.Errorf("text after the JSON object; put one object per line")
+	}
+	return ev, nil
+}
+
+func syntaxMsg(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("unexpected end of line")
+	}
+	return err
+}
+
+// FromStream builds an Event from a stream entry. Redis stream values are
+// always strings; the entry id becomes the event identity.
+func FromStream(id string, values map[string]any) Event {
+	ev := Event{ID: id, Fields: make(map[string]string, len(values))}
+	for k, v := range values {
+		switch s := v.(type) {
+		case string:
+			ev.Fields[k] = s
+		default:
+			ev.Fields[k] = fmt.Sprint(s)
+		}
+	}
+	return ev
+}
+
+// FromPairs builds an Event from key=value arguments typed by a person.
+func FromPairs(pairs []string) (Event, error) {
+	ev := Event{Fields: make(map[string]string, len(pairs))}
+	for i, p := range pairs {
+		k, v, ok := bytes.Cut([]byte(p), []byte{'='})
+		if !ok || len(k) == 0 {
+			return Event{}, fmt.Errorf("argument %d (%q) is not key=value", i+1, p)
+		}
+		if string(k) == FieldID {
+			ev.ID = string(v)
+			continue
+		}
+		ev.Fields[string(k)] = string(v)
+	}
+	return ev, nil
+}

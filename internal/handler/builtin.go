@@ -1,0 +1,150 @@
+package handler
+
+import (
+	"github.com/varcade/statsctl/internal/event"
+)
+
+// DefaultBoardName is the board every product has, named as the old service
+// named its sorted sets (_lb:wins:<product>).
+const DefaultBoardName = "wins"
+
+// Stat names written by the built-in handlers; the portal reads them by name.
+const (
+	StatGames  = "games"
+	StatWins   = "wins"
+	StatLosses = "losses"
+)
+
+// Weapons maps exrps's event_data codes to stat name stems. The game server
+// sends '' + index, so a player who picked nothing arrives as "null".
+var exrpsWeapons = map[string]string{"0": "rock", "1": "paper", "2": "scissors", "null": "botch"}
+
+// ExrpsStatOrder is the portal's stat_ordering for exrps.
+var exrpsStatOrder = []string{StatGames, StatWins, StatLosses,
+	"rock_selection_count", "paper_selection_count", "scissors_selection_count", "botch_selection_count"}
+
+// GameResult is a checked game_over event: two distinct, valid players.
+type GameResult struct {
+	Winner, Loser string
+}
+
+// ParseGameOver extracts the result of a game_over event. ok is false (with a
+// nil error) for events of other types, so callers can ignore them quietly.
+func ParseGameOver(ev event.Event) (res GameResult, ok bool, err error) {
+	if ev.Type() != event.TypeGameOver {
+		return GameResult{}, false, nil
+	}
+	w, wok := ev.Get(event.FieldWinner)
+	l, lok := ev.Get(event.FieldLoser)
+	switch {
+	case !wok:
+		return GameResult{}, true, Invalidf(ReasonMissingField, "game_over without %s", event.FieldWinner)
+	case !lok:
+		return GameResult{}, true, Invalidf(ReasonMissingField, "game_over without %s", event.FieldLoser)
+	}
+	if err := event.CheckUser(w); err != nil {
+		return GameResult{}, true, Invalidf(ReasonBadUser, "%s: %v", event.FieldWinner, err)
+	}
+	if err := event.CheckUser(l); err != nil {
+		return GameResult{}, true, Invalidf(ReasonBadUser, "%s: %v", event.FieldLoser, err)
+	}
+	if w == l {
+		return GameResult{}, true, Invalidf(ReasonSamePlayer, "game_over names %q as both winner and loser", w)
+	}
+	return GameResult{Winner: w, Loser: l}, true, nil
+}
+
+// Wins is the default scorer: the winner gains one point and the loser keeps
+// what they had, entering the board at 0 after their first game. Both are
+// increments, so no current values are needed and concurrent consumers can
+// never lose an update.
+type Wins struct{ Board string }
+
+// Handle scores a game_over; other events are not its business.
+func (s Wins) Handle(ev event.Event, _ Values) ([]Change, error) {
+	g, ok, err := ParseGameOver(ev)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return []Change{
+		{Op: ScoreAdd, Board: s.Board, User: g.Winner, Num: 1},
+		{Op: ScoreEnsure, Board: s.Board, User: g.Loser, Num: 0},
+	}, nil
+}
+
+// GameOverStats counts games, wins and losses for both players of any
+// product. Both players get all three fields from their first game on.
+type GameOverStats struct{}
+
+// Handle counts a game_over; other events are not its business.
+func (GameOverStats) Handle(ev event.Event, _ Values) ([]Change, error) {
+	g, ok, err := ParseGameOver(ev)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return []Change{
+		{Op: StatAdd, User: g.Winner, Field: StatGames, Int: 1},
+		{Op: StatAdd, User: g.Winner, Field: StatWins, Int: 1},
+		{Op: StatAdd, User: g.Winner, Field: StatLosses, Int: 0},
+		{Op: StatAdd, User: g.Loser, Field: StatGames, Int: 1},
+		{Op: StatAdd, User: g.Loser, Field: StatWins, Int: 0},
+		{Op: StatAdd, User: g.Loser, Field: StatLosses, Int: 1},
+	}, nil
+}
+
+// ExrpsWeapons counts each player's weapon picks in Rock Paper Scissors
+// Apocalypse: one select_weapon event adds 1 to <weapon>_selection_count.
+type ExrpsWeapons struct{}
+
+// Handle counts a select_weapon; other events are not its business.
+func (ExrpsWeapons) Handle(ev event.Event, _ Values) ([]Change, error) {
+	if ev.Type() != event.TypeGameplay {
+		return nil, nil
+	}
+	if name, _ := ev.Get(event.FieldEventName); name != "select_weapon" {
+		return nil, nil
+	}
+	user, ok := ev.Get(event.FieldUser)
+	if !ok {
+		return nil, Invalidf(ReasonMissingField, "select_weapon without %s", event.FieldUser)
+	}
+	if err := event.CheckUser(user); err != nil {
+		return nil, Invalidf(ReasonBadUser, "%s: %v", event.FieldUser, err)
+	}
+	code, ok := ev.Get(event.FieldEventData)
+	if !ok {
+		return nil, Invalidf(ReasonMissingField, "select_weapon without %s", event.FieldEventData)
+	}
+	weapon, known := exrpsWeapons[code]
+	if !known {
+		return nil, Invalidf(ReasonUnknownWeapon, "select_weapon with unknown weapon code %.20q (want 0, 1, 2 or null)", code)
+	}
+	return []Change{{Op: StatAdd, User: user, Field: weapon + "_selection_count", Int: 1}}, nil
+}
+
+// DefaultProduct is what an unknown product gets: the wins board and the
+// game-over stats, as the old service's default handlers.
+func DefaultProduct() Product {
+	return Product{
+		Boards:    []Board{{Name: DefaultBoardName, Scorer: Wins{Board: DefaultBoardName}}},
+		Stats:     []Handler{GameOverStats{}},
+		StatOrder: []string{StatGames, StatWins, StatLosses},
+	}
+}
+
+// Exrps is Rock Paper Scissors Apocalypse: the defaults plus weapon counts.
+func Exrps() Product {
+	p := DefaultProduct()
+	p.Stats = append(p.Stats, ExrpsWeapons{})
+	p.StatOrder = append([]string(nil), exrpsStatOrder...)
+	return p
+}
+
+// Builtin is the registry statsctl ships with.
+func Builtin() *Registry {
+	r := NewRegistry(DefaultProduct())
+	if err := r.Register("exrps", Exrps()); err != nil {
+		panic(err) // a constant registration cannot fail; a test covers it
+	}
+	return r
+}

@@ -1,0 +1,255 @@
+// Package handler holds the registry of per-game handlers: pure functions that
+// turn one event and the current values into the changes it makes. They do no
+// I/O, so they can be tested alone and the store can batch their changes and
+// apply them atomically and idempotently.
+package handler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/varcade/statsctl/internal/event"
+)
+
+// Op is what one change does to stored data. The set is small on purpose:
+// every op maps to one Redis command the store runs inside its apply script.
+type Op uint8
+
+const (
+	// ScoreAdd adds Num to the player's score on Board (ZINCRBY).
+	ScoreAdd Op = iota + 1
+	// ScoreEnsure puts the player on Board at Num unless already there
+	// (ZADD NX): how a loser "enters the board at 0" without losing points.
+	ScoreEnsure
+	// ScoreSet sets the player's score on Board to Num (ZADD), for scorers
+	// that compute a new rating rather than an increment.
+	ScoreSet
+	// StatAdd adds Int to the player's stat Field (HINCRBY). Adding 0 creates
+	// the field, which is how "losses: 0" exists from a winner's first game.
+	StatAdd
+	// StatSet sets the player's stat Field to Str (HSET).
+	StatSet
+)
+
+// String names the op for logs and test failures.
+func (o Op) String() string {
+	switch o {
+	case ScoreAdd:
+		return "score+"
+	case ScoreEnsure:
+		return "score?"
+	case ScoreSet:
+		return "score="
+	case StatAdd:
+		return "stat+"
+	case StatSet:
+		return "stat="
+	}
+	return fmt.Sprintf("op(%d)", o)
+}
+
+// Change is one effect of one event on one player.
+type Change struct {
+	Op    Op
+	Board string // for score ops
+	User  string
+	Field string // for stat ops
+	Num   float64
+	Int   int64
+	Str   string
+}
+
+// String renders a change compactly for test diffs and debugging.
+func (c Change) String() string {
+	switch c.Op {
+	case ScoreAdd, ScoreEnsure, ScoreSet:
+		return fmt.Sprintf("%s %s/%s %s", c.Op, c.Board, c.User, strconv.FormatFloat(c.Num, 'f', -1, 64))
+	case StatSet:
+		return fmt.Sprintf("%s %s.%s %q", c.Op, c.User, c.Field, c.Str)
+	default:
+		return fmt.Sprintf("%s %s.%s %d", c.Op, c.User, c.Field, c.Int)
+	}
+}
+
+// Invalid is a handler's verdict that an event cannot be applied. Reason is a
+// short stable code (for counters and metrics labels, so it must come from a
+// small set); Detail says what is wrong for a person.
+type Invalid struct {
+	Reason string
+	Detail string
+}
+
+func (e *Invalid) Error() string { return e.Detail }
+
+// Reasons an event is skipped. They are the values of the "reason" label in
+// summaries and metrics, so keep the set small and stable.
+const (
+	ReasonMissingField  = "missing_field"
+	ReasonBadUser       = "bad_user"
+	ReasonUnknownWeapon = "unknown_weapon"
+	ReasonSamePlayer    = "same_player"
+	ReasonMalformed     = "malformed"
+)
+
+// Invalidf builds an Invalid with a formatted detail.
+func Invalidf(reason, format string, args ...any) *Invalid {
+	return &Invalid{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Values is the read-only view of current data a handler may consult. Only
+// stateful scorers need it; the built-in ones are increments and ignore it.
+type Values interface {
+	Score(board, user string) (float64, bool)
+	Stat(user, field string) (string, bool)
+}
+
+// NoValues is the empty view, for handlers that need no current data.
+type NoValues struct{}
+
+// Score reports no score.
+func (NoValues) Score(string, string) (float64, bool) { return 0, false }
+
+// Stat reports no stat.
+func (NoValues) Stat(string, string) (string, bool) { return "", false }
+
+// Handler turns one event into changes. It must be pure: the same event and
+// values always give the same changes, and it touches nothing outside. An
+// event that is not its business yields no changes and no error.
+type Handler interface {
+	Handle(ev event.Event, cur Values) ([]Change, error)
+}
+
+// HandlerFunc adapts a plain function to Handler.
+type HandlerFunc func(ev event.Event, cur Values) ([]Change, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ev event.Event, cur Values) ([]Change, error) { return f(ev, cur) }
+
+// Board is one leaderboard of a product and the scorer that keeps it.
+type Board struct {
+	Name   string
+	Scorer Handler
+}
+
+// Product is everything statsctl does for one game: its boards (the first is
+// the default one the portal's top_ten shows), its stats handlers, and the
+// order in which a person wants to read its stats.
+type Product struct {
+	Boards    []Board
+	Stats     []Handler
+	StatOrder []string
+}
+
+// DefaultBoard names the board shown when none is asked for.
+func (p Product) DefaultBoard() string {
+	if len(p.Boards) == 0 {
+		return ""
+	}
+	return p.Boards[0].Name
+}
+
+// HasBoard reports whether the product keeps a board of that name.
+func (p Product) HasBoard(name string) bool {
+	for _, b := range p.Boards {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Handle runs every scorer and stats handler of the product over ev and
+// gathers their changes. The first invalid verdict wins: an event is applied
+// whole or not at all.
+func (p Product) Handle(ev event.Event, cur Values) ([]Change, error) {
+	var out []Change
+	for _, b := range p.Boards {
+		ch, err := b.Scorer.Handle(ev, cur)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch...)
+	}
+	for _, h := range p.Stats {
+		ch, err := h.Handle(ev, cur)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch...)
+	}
+	return out, nil
+}
+
+// OrderStats sorts stat names for display: the product's preferred order
+// first, then the rest alphabetically, so tables read the same every time.
+func (p Product) OrderStats(names []string) []string {
+	pos := make(map[string]int, len(p.StatOrder))
+	for i, n := range p.StatOrder {
+		pos[n] = i
+	}
+	out := append([]string(nil), names...)
+	sort.SliceStable(out, func(i, j int) bool {
+		pi, iok := pos[out[i]]
+		pj, jok := pos[out[j]]
+		switch {
+		case iok && jok:
+			return pi < pj
+		case iok != jok:
+			return iok
+		default:
+			return out[i] < out[j]
+		}
+	})
+	return out
+}
+
+// Registry maps product ids to their handlers, falling back to a default for
+// unknown products as the old Stats Tracker did. It is built once at start
+// and read-only afterwards, so it needs no locking.
+type Registry struct {
+	products map[string]Product
+	fallback Product
+}
+
+// NewRegistry makes a registry whose unknown products use fallback.
+func NewRegistry(fallback Product) *Registry {
+	return &Registry{products: map[string]Product{}, fallback: fallback}
+}
+
+// Register binds handlers to a product id.
+func (r *Registry) Register(product string, p Product) error {
+	if err := event.CheckProduct(product); err != nil {
+		return fmt.Errorf("register product: %w", err)
+	}
+	if len(p.Boards) == 0 {
+		return fmt.Errorf("register product %s: it needs at least one board", product)
+	}
+	seen := map[string]bool{}
+	for _, b := range p.Boards {
+		if b.Name == "" || b.Scorer == nil || seen[b.Name] {
+			return fmt.Errorf("register product %s: board %q is unnamed, has no scorer or is listed twice", product, b.Name)
+		}
+		seen[b.Name] = true
+	}
+	r.products[product] = p
+	return nil
+}
+
+// Lookup returns the product's handlers, or the fallback for unknown ones.
+func (r *Registry) Lookup(product string) Product {
+	if p, ok := r.products[product]; ok {
+		return p
+	}
+	return r.fallback
+}
+
+// Known lists the products registered explicitly, sorted.
+func (r *Registry) Known() []string {
+	out := make([]string, 0, len(r.products))
+	for k := range r.products {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,45 @@
+// Package store keeps boards and stats in Redis. Everything one product owns
+// lives under one hash tag, so a product's keys share a cluster slot and one
+// Lua script can change them atomically.
+package store
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Keys builds key names under a namespace. The layout is:
+//
+//	<ns>:{<product>}:lb:<board>      sorted set, member user id, score
+//	<ns>:{<product>}:stats:<user>    hash, stat name -> integer or text
+//	<ns>:{<product>}:seen:<bucket>   hash, event id -> 1 (applied-event markers)
+//	<ns>:products                    set of products that have data
+type Keys struct{ NS string }
+
+func (k Keys) tag(product string) string { return k.NS + ":{" + product + "}:" }
+
+// Board is the sorted set of one board.
+func (k Keys) Board(product, board string) string { return k.tag(product) + "lb:" + board }
+
+// Stats is the hash of one player's stats in one product.
+func (k Keys) Stats(product, user string) string { return k.tag(product) + "stats:" + user }
+
+// Seen is the marker hash for applied events of one product. Stream ids
+// ("<ms>-<seq>") go to an hourly bucket so old markers expire together; any
+// other id goes to one bucket per product.
+func (k Keys) Seen(product, eventID string) string {
+	return k.tag(product) + "seen:" + bucket(eventID)
+}
+
+// Products is the set of product ids that have received data.
+func (k Keys) Products() string { return k.NS + ":products" }
+
+func bucket(id string) string {
+	ms, _, ok := strings.Cut(id, "-")
+	if ok {
+		if n, err := strconv.ParseUint(ms, 10, 64); err == nil {
+			return "h" + strconv.FormatUint(n/3_600_000, 10)
+		}
+	}
+	return "ids"
+}

@@ -1,0 +1,274 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/store"
+	"github.com/varcade/statsctl/internal/testredis"
+)
+
+// backends runs f against a real redis-server and against miniredis (the
+// embedded default), since statsctl must behave the same on both.
+func backends(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
+	t.Run("redis-server", func(t *testing.T) { f(t, testredis.Start(t).Client()) })
+	t.Run("miniredis", func(t *testing.T) {
+		m := miniredis.RunT(t)
+		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+		t.Cleanup(func() { c.Close() })
+		f(t, c)
+	})
+}
+
+var ctx = context.Background()
+
+func gameOver(id, w, l string) store.Item {
+	ch, err := handler.DefaultProduct().Handle(evGameOver(w, l), handler.NoValues{})
+	if err != nil {
+		panic(err)
+	}
+	return store.Item{EventID: id, Changes: ch}
+}
+
+func TestApplyGameOverAndReadBack(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		st := store.New(rdb, store.Options{})
+		res, err := st.Apply(ctx, map[string][]store.Item{"exrps": {
+			gameOver("1-0", "u1", "u2"), gameOver("1-1", "u1", "u3"), gameOver("1-2", "u3", "u1"),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Applied != 3 || len(res.Duplicates) != 0 {
+			t.Fatalf("applied %d dups %v, want 3 and none", res.Applied, res.Duplicates)
+		}
+		page, err := st.Top(ctx, "exrps", "wins", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.Entry{{1, "u1", 2}, {2, "u3", 1}, {3, "u2", 0}}
+		assertEntries(t, page.Entries, want)
+		if page.Total != 3 {
+			t.Fatalf("total %d, want 3", page.Total)
+		}
+		stats, err := st.Stats(ctx, "exrps", "u2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(stats) != "map[games:1 losses:1 wins:0]" {
+			t.Fatalf("u2 stats %v", stats)
+		}
+		ps, err := st.Products(ctx)
+		if err != nil || fmt.Sprint(ps) != "[exrps]" {
+			t.Fatalf("products %v %v", ps, err)
+		}
+		// Keys carry the product as a hash tag so a product sits in one slot.
+		if n, _ := rdb.Exists(ctx, "statsctl:{exrps}:lb:wins", "statsctl:{exrps}:stats:u1").Result(); n != 2 {
+			t.Fatalf("expected keys under statsctl:{exrps}:, found %d of 2", n)
+		}
+	})
+}
+
+func TestApplySameIDTwiceChangesNothing(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		st := store.New(rdb, store.Options{})
+		batch := map[string][]store.Item{"g": {gameOver("5-0", "a", "b"), gameOver("x7", "a", "c"), gameOver("", "c", "a")}}
+		if _, err := st.Apply(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		res, err := st.Apply(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The two events with ids are duplicates; the one without is applied again.
+		if res.Applied != 1 || fmt.Sprint(res.Duplicates["g"]) != "[0 1]" {
+			t.Fatalf("second apply: applied %d dups %v, want 1 and [0 1]", res.Applied, res.Duplicates)
+		}
+		page, _ := st.Top(ctx, "g", "wins", 0, 0)
+		assertEntries(t, page.Entries, []store.Entry{{1, "c", 2}, {1, "a", 2}, {3, "b", 0}})
+		// A duplicate inside one batch is applied once.
+		res, err = st.Apply(ctx, map[string][]store.Item{"h": {gameOver("9-9", "p", "q"), gameOver("9-9", "p", "q")}})
+		if err != nil || res.Applied != 1 || fmt.Sprint(res.Duplicates["h"]) != "[1]" {
+			t.Fatalf("in-batch duplicate: %+v %v", res, err)
+		}
+	})
+}
+
+// Many writers applying overlapping batches at once must still count every
+// event exactly once: the check-and-apply is one atomic script.
+func TestConcurrentAppliersCountOnce(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		st := store.New(rdb, store.Options{})
+		const events = 400
+		var wg sync.WaitGroup
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for start := w * 13 % events; start < events; start += 50 {
+					var items []store.Item
+					for i := start; i < start+50 && i < events; i++ {
+						items = append(items, gameOver(fmt.Sprintf("100-%d", i), "p"+strconv.Itoa(i%7), "q"+strconv.Itoa(i%5)))
+					}
+					if _, err := st.Apply(ctx, map[string][]store.Item{"race": items}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		var total float64
+		page, _ := st.Top(ctx, "race", "wins", 0, 0)
+		for _, e := range page.Entries {
+			total += e.Score
+		}
+		// Every worker covers a suffix of the events; together they cover all.
+		// 400 distinct events, one point each, whatever the interleaving.
+		if total != events {
+			t.Fatalf("sum of scores %v, want %d", total, events)
+		}
+		s, _ := st.Stats(ctx, "race", "p0")
+		if s["games"] != strconv.Itoa(countGames(events, 0)) {
+			t.Fatalf("p0 games %s, want %d", s["games"], countGames(events, 0))
+		}
+	})
+}
+
+func countGames(events, p int) int {
+	n := 0
+	for i := 0; i < events; i++ {
+		if i%7 == p {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRanksWithTiesAndPages(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		st := store.New(rdb, store.Options{})
+		key := st.Keys().Board("t", "wins")
+		rdb.ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
+			redis.Z{Score: 5, Member: "d"}, redis.Z{Score: 5, Member: "e"}, redis.Z{Score: 5, Member: "f"}, redis.Z{Score: 1, Member: "g"})
+		page, err := st.Top(ctx, "t", "wins", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEntries(t, page.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}, {4, "f", 5}, {4, "e", 5}, {4, "d", 5}, {7, "g", 1}})
+		// A page that starts inside a tie keeps the tie's rank.
+		page, _ = st.Top(ctx, "t", "wins", 4, 2)
+		assertEntries(t, page.Entries, []store.Entry{{4, "e", 5}, {4, "d", 5}})
+		page, _ = st.Top(ctx, "t", "wins", 5, 10)
+		assertEntries(t, page.Entries, []store.Entry{{4, "d", 5}, {7, "g", 1}})
+		page, _ = st.Top(ctx, "t", "wins", 50, 10)
+		if len(page.Entries) != 0 || page.Total != 7 {
+			t.Fatalf("page past the end: %+v", page)
+		}
+		r, err := st.Rank(ctx, "t", "wins", "e")
+		if err != nil || r != (store.Standing{Rank: 4, Score: 5, Total: 7}) {
+			t.Fatalf("rank of e: %+v %v", r, err)
+		}
+		if _, err := st.Rank(ctx, "t", "wins", "zz"); err != store.ErrNotFound {
+			t.Fatalf("rank of absent player: %v, want ErrNotFound", err)
+		}
+		around, err := st.Around(ctx, "t", "wins", "e", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEntries(t, around.Entries, []store.Entry{{4, "f", 5}, {4, "e", 5}, {4, "d", 5}})
+		around, _ = st.Around(ctx, "t", "wins", "a", 2)
+		assertEntries(t, around.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}})
+		if _, err := st.Around(ctx, "t", "wins", "nobody", 2); err != store.ErrNotFound {
+			t.Fatalf("around absent player: %v", err)
+		}
+		empty, err := st.Top(ctx, "nothing", "wins", 0, 10)
+		if err != nil || len(empty.Entries) != 0 || empty.Total != 0 {
+			t.Fatalf("empty board: %+v %v", empty, err)
+		}
+	})
+}
+
+// A big board answers pages and ranks consistently with a full listing.
+func TestBigBoard(t *testing.T) {
+	rdb := testredis.Start(t).Client()
+	st := store.New(rdb, store.Options{})
+	const n = 100_000
+	var items []store.Item
+	for i := 0; i < n; i++ {
+		// Player i wins i%100 games worth of points in one ScoreAdd, so many tie.
+		items = append(items, store.Item{EventID: "1-" + strconv.Itoa(i), Changes: []handler.Change{
+			{Op: handler.ScoreAdd, Board: "wins", User: "u" + strconv.Itoa(i), Num: float64(i % 100)}}})
+		if len(items) == 5000 {
+			if _, err := st.Apply(ctx, map[string][]store.Item{"big": items}); err != nil {
+				t.Fatal(err)
+			}
+			items = items[:0]
+		}
+	}
+	all, err := st.Top(ctx, "big", "wins", 0, 0)
+	if err != nil || len(all.Entries) != n {
+		t.Fatalf("full board: %d entries, %v", len(all.Entries), err)
+	}
+	for _, off := range []int64{0, 999, 1000, 50_500, 99_990} {
+		page, err := st.Top(ctx, "big", "wins", off, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEntries(t, page.Entries, all.Entries[off:min(off+25, n)])
+	}
+	// Every player with score 42 shares the rank after the 57 higher scores,
+	// each held by 1000 players.
+	r, _ := st.Rank(ctx, "big", "wins", "u42")
+	if r.Rank != 57*1000+1 || r.Score != 42 || r.Total != n {
+		t.Fatalf("rank of u42: %+v", r)
+	}
+}
+
+// After SCRIPT FLUSH (a failover to a fresh replica looks the same) the
+// store falls back from EVALSHA to EVAL and goes on.
+func TestScriptCacheLoss(t *testing.T) {
+	rdb := testredis.Start(t).Client()
+	st := store.New(rdb, store.Options{})
+	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {gameOver("1-1", "a", "b")}}); err != nil {
+		t.Fatal(err)
+	}
+	rdb.ScriptFlush(ctx)
+	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {gameOver("1-2", "a", "b")}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Rank(ctx, "s", "wins", "a")
+	if err != nil || r.Score != 2 {
+		t.Fatalf("a: %+v %v", r, err)
+	}
+}
+
+// Markers expire with their bucket so they do not grow without bound; stream
+// ids share an hourly bucket, other ids one per product.
+func TestMarkerBucketsExpire(t *testing.T) {
+	rdb := testredis.Start(t).Client()
+	st := store.New(rdb, store.Options{MarkerTTL: 3600e9})
+	if _, err := st.Apply(ctx, map[string][]store.Item{"m": {gameOver("7200000-0", "a", "b"), gameOver("file-1", "a", "b")}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"statsctl:{m}:seen:h2", "statsctl:{m}:seen:ids"} {
+		ttl, err := rdb.TTL(ctx, k).Result()
+		if err != nil || ttl <= 0 || ttl > 3600e9 {
+			t.Fatalf("%s ttl %v %v", k, ttl, err)
+		}
+	}
+}
+
+func assertEntries(t *testing.T, got, want []store.Entry) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("entries\n got %v\nwant %v", got, want)
+	}
+}
