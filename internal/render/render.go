@@ -23,15 +23,22 @@ import (
 type Entry struct {
 	// Rank is 1-based and supplied by the caller, so ties (1, 2, 2, 4) are
 	// rendered exactly as computed rather than renumbered here.
-	Rank   int64   `json:"rank"`
-	UserID string  `json:"user_id"`
-	Score  float64 `json:"score"`
+	Rank int64 `json:"rank"`
+	// UserID is the sorted-set member; it is untrusted player data, so
+	// tables escape control characters in it.
+	UserID string `json:"user_id"`
+	// Score is the sorted-set score; Redis allows ±Inf, which JSON cannot
+	// carry (see Leaderboard).
+	Score float64 `json:"score"`
 }
 
 // Stat is one named player statistic. Values stay strings because they come
 // verbatim from a Redis hash; the slice order is the display order.
 type Stat struct {
-	Name  string
+	// Name is the hash field, shown as-is and used as the JSON key.
+	Name string
+	// Value is the raw hash value; only JSON output reinterprets it, as a
+	// number when it parses as one.
 	Value string
 }
 
