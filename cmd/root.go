@@ -1,10 +1,112 @@
-// Package cmd holds the statsctl command tree.
+// Package cmd holds the statsctl command tree: the root command, its global
+// flags, and the mapping from errors to exit codes.
 package cmd
 
-import "io"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
-// Main runs statsctl with args and returns the process exit code, so tests can
-// drive the whole CLI without a subprocess.
+	"github.com/spf13/cobra"
+
+	"github.com/varcade/statsctl/cmd/leaderboard"
+	"github.com/varcade/statsctl/cmd/record"
+	"github.com/varcade/statsctl/cmd/stats"
+	"github.com/varcade/statsctl/cmd/track"
+	"github.com/varcade/statsctl/internal/cmdutil"
+)
+
+// Version is set at build time (-ldflags "-X github.com/varcade/statsctl/cmd.Version=...").
+var Version = "dev"
+
+// NewRoot builds the command tree over a factory; tests build it with
+// buffers and a chosen environment.
+func NewRoot(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "statsctl",
+		Short: "Leaderboards and player statistics from a stream of game events",
+		Long: `statsctl turns the game event stream (Redis stream game_event_stream) into
+per-game leaderboards and per-player statistics, and serves them.
+
+With no Redis configured (--redis, STATSCTL_REDIS_URL or STATS_TRACKER_REDIS_URL)
+it runs on an embedded store kept in --data-dir, so it works on a fresh machine.`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.Flags.RedisURL, "redis", "", "stats Redis URL, e.g. redis://localhost:6379/0 or redis://h1:7000,h2:7001 for a cluster (env STATSCTL_REDIS_URL, STATS_TRACKER_REDIS_URL; default: embedded store)")
+	pf.StringVar(&f.Flags.Namespace, "namespace", "statsctl", "prefix of every Redis key statsctl writes")
+	pf.StringVarP(&f.Flags.Output, "output", "o", "table", "output format: table, json or csv")
+	pf.BoolVar(&f.Flags.NoColor, "no-color", false, "plain output without colors (also: NO_COLOR env)")
+	pf.StringVar(&f.Flags.DataDir, "data-dir", "", "directory of the embedded store (env STATSCTL_DATA_DIR; default $XDG_DATA_HOME/statsctl)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.MarkPersistentFlagDirname("data-dir")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.UsageError{Err: err}
+	})
+	root.AddCommand(
+		record.NewCmd(f),
+		track.NewCmd(f),
+		leaderboard.NewCmd(f),
+		stats.NewCmd(f),
+	)
+	return root
+}
+
+// Main runs statsctl with args and returns the process exit code: 0 ok,
+// 1 failure, 2 usage. SIGINT and SIGTERM cancel the command's context so
+// long-running commands stop cleanly.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return 0
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, cmdutil.IOStreams{In: stdin, Out: stdout, Err: stderr}, os.LookupEnv)
+}
+
+// Run is Main with the context and environment injected, for tests.
+func Run(ctx context.Context, args []string, io cmdutil.IOStreams, getenv func(string) (string, bool)) int {
+	f := cmdutil.New(io, getenv)
+	root := NewRoot(f)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	err := root.ExecuteContext(ctx)
+	if cerr := f.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close: %w", cerr)
+	}
+	return exitCode(err, io.Err)
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	var silent *cmdutil.SilentError
+	if errors.As(err, &silent) {
+		return silent.Code
+	}
+	if cmdutil.IsUsage(err) || isCobraUsage(err) {
+		fmt.Fprintf(stderr, "statsctl: %v\nRun 'statsctl --help' for usage.\n", err)
+		return cmdutil.ExitUsage
+	}
+	fmt.Fprintf(stderr, "statsctl: %v\n", err)
+	return cmdutil.ExitFailure
+}
+
+// isCobraUsage recognises cobra's own usage errors (unknown command or flag),
+// which it returns as plain errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "required flag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -104,33 +104,70 @@ func reasonOf(ev event.Event) string {
 	return handler.ReasonMalformed
 }
 
-// Apply prepares and writes a batch of events and returns one outcome per
-// event, in order. Each product's share of the batch is written atomically;
-// events whose id was applied before come back as Duplicate. On error nothing
-// is reported as applied, and the whole batch may be retried: events with
-// ids will not count twice.
-func (e *Engine) Apply(ctx context.Context, evs []event.Event) ([]Outcome, error) {
-	outs := make([]Outcome, len(evs))
-	batches := map[string][]store.Item{}
-	where := map[string][]int{} // product -> index in evs of each item
+// Prepared is a batch whose handlers have run but whose changes are not yet
+// written. Splitting the two lets a replay run handlers for the next batch
+// while Redis writes the previous one.
+type Prepared struct {
+	Outcomes []Outcome
+	batches  map[string][]store.Item
+	where    map[string][]int // product -> index in Outcomes of each item
+}
+
+// PrepareBatch runs the handlers over a batch of events.
+func (e *Engine) PrepareBatch(evs []event.Event) *Prepared {
+	entries := make([]entry, len(evs))
 	for i, ev := range evs {
-		item, out := e.Prepare(ev)
-		outs[i] = out
+		entries[i] = entry{ev: ev}
+	}
+	return e.prepare(entries)
+}
+
+// entry is an event, or a line that could not be decoded into one; a replay
+// keeps both in input order so reports come out in line order.
+type entry struct {
+	ev  event.Event
+	bad *event.LineError
+}
+
+func (e *Engine) prepare(entries []entry) *Prepared {
+	p := &Prepared{Outcomes: make([]Outcome, len(entries)), batches: map[string][]store.Item{}, where: map[string][]int{}}
+	for i, en := range entries {
+		if en.bad != nil {
+			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: en.bad.Err.Error()}
+			continue
+		}
+		item, out := e.Prepare(en.ev)
+		p.Outcomes[i] = out
 		if out.Status == Applied {
-			batches[out.Product] = append(batches[out.Product], item)
-			where[out.Product] = append(where[out.Product], i)
+			p.batches[out.Product] = append(p.batches[out.Product], item)
+			p.where[out.Product] = append(p.where[out.Product], i)
 		}
 	}
-	res, err := e.st.Apply(ctx, batches)
+	return p
+}
+
+// Commit writes a prepared batch and returns one outcome per event, in
+// order. Each product's share is written atomically; events whose id was
+// applied before come back as Duplicate. On error the batch may be
+// committed again: events with ids will not count twice.
+func (e *Engine) Commit(ctx context.Context, p *Prepared) ([]Outcome, error) {
+	res, err := e.st.Apply(ctx, p.batches)
 	if err != nil {
 		return nil, err
 	}
-	for p, dups := range res.Duplicates {
+	outs := append([]Outcome(nil), p.Outcomes...)
+	for prod, dups := range res.Duplicates {
 		for _, k := range dups {
-			outs[where[p][k]].Status = Duplicate
+			outs[p.where[prod][k]].Status = Duplicate
 		}
 	}
 	return outs, nil
+}
+
+// Apply prepares and commits a batch of events: the whole apply path in one
+// call, for the consumer, record and the HTTP write route.
+func (e *Engine) Apply(ctx context.Context, evs []event.Event) ([]Outcome, error) {
+	return e.Commit(ctx, e.PrepareBatch(evs))
 }
 
 // Summary tallies outcomes for the end-of-run report and the consumer's

@@ -15,13 +15,21 @@ const (
 	StatLosses = "losses"
 )
 
-// Weapons maps exrps's event_data codes to stat name stems. The game server
-// sends '' + index, so a player who picked nothing arrives as "null".
-var exrpsWeapons = map[string]string{"0": "rock", "1": "paper", "2": "scissors", "null": "botch"}
-
-// ExrpsStatOrder is the portal's stat_ordering for exrps.
-var exrpsStatOrder = []string{StatGames, StatWins, StatLosses,
-	"rock_selection_count", "paper_selection_count", "scissors_selection_count", "botch_selection_count"}
+// exrpsWeapon maps exrps's event_data codes to stat name stems. The game
+// server sends ” + index, so a player who picked nothing arrives as "null".
+func exrpsWeapon(code string) (string, bool) {
+	switch code {
+	case "0":
+		return "rock", true
+	case "1":
+		return "paper", true
+	case "2":
+		return "scissors", true
+	case "null":
+		return "botch", true
+	}
+	return "", false
+}
 
 // GameResult is a checked game_over event: two distinct, valid players.
 type GameResult struct {
@@ -115,7 +123,7 @@ func (ExrpsWeapons) Handle(ev event.Event, _ Values) ([]Change, error) {
 	if !ok {
 		return nil, Invalidf(ReasonMissingField, "select_weapon without %s", event.FieldEventData)
 	}
-	weapon, known := exrpsWeapons[code]
+	weapon, known := exrpsWeapon(code)
 	if !known {
 		return nil, Invalidf(ReasonUnknownWeapon, "select_weapon with unknown weapon code %.20q (want 0, 1, 2 or null)", code)
 	}
@@ -136,7 +144,9 @@ func DefaultProduct() Product {
 func Exrps() Product {
 	p := DefaultProduct()
 	p.Stats = append(p.Stats, ExrpsWeapons{})
-	p.StatOrder = append([]string(nil), exrpsStatOrder...)
+	// The portal's stat_ordering for exrps.
+	p.StatOrder = []string{StatGames, StatWins, StatLosses,
+		"rock_selection_count", "paper_selection_count", "scissors_selection_count", "botch_selection_count"}
 	return p
 }
 
