@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -609,5 +610,118 @@ func TestDefaultDir(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	if d, err := DefaultDir(); err != nil || d != "/home/u/.local/share/statsctl" {
 		t.Fatalf("%q %v", d, err)
+	}
+}
+
+// TestLargeSaveOpenTiming measures Save and Open for the size the brief names
+// (200,000 hash fields + 100,000 zset members) and logs the figures; run with
+// -v to see them. Skipped with -short.
+func TestLargeSaveOpenTiming(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("large data set; run without -race and -short for the figures")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	c := client(t, s.Addr())
+	const hashFields, zsetMembers = 200_000, 100_000
+	pipe := c.Pipeline()
+	for i := range hashFields {
+		pipe.HSet(ctx, fmt.Sprint("stats:", i%10), fmt.Sprint("player:", i), i)
+		if i%5000 == 4999 {
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range zsetMembers {
+		pipe.ZAdd(ctx, "lb:big", redis.Z{Score: float64(i) * 1.25, Member: fmt.Sprint("player:", i)})
+		if i%5000 == 4999 {
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	start := time.Now()
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	save := time.Since(start)
+	start = time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closeDur := time.Since(start)
+	fi, _ := os.Stat(filepath.Join(dir, SnapshotFile))
+	start = time.Now()
+	s2 := openT(t, Options{Dir: dir})
+	open := time.Since(start)
+	defer s2.Close()
+	c2 := client(t, s2.Addr())
+	if n := c2.ZCard(ctx, "lb:big").Val(); n != zsetMembers {
+		t.Fatalf("zcard = %d", n)
+	}
+	var fields int64
+	for i := range 10 {
+		fields += c2.HLen(ctx, fmt.Sprint("stats:", i)).Val()
+	}
+	if fields != hashFields {
+		t.Fatalf("hash fields = %d", fields)
+	}
+	t.Logf("%d hash fields + %d zset members: Save %v, Close (incl. final save) %v, Open (load) %v, snapshot %d bytes",
+		hashFields, zsetMembers, save, closeDur, open, fi.Size())
+}
+
+// TestTwoProcesses runs the Open/INCR/Close loop in two real child processes,
+// so the flock is exercised across processes as two statsctl invocations
+// would, not only across file descriptors of one process.
+func TestTwoProcesses(t *testing.T) {
+	if os.Getenv("STATSCTL_EMBEDDED_CHILD") != "" {
+		return
+	}
+	dir := t.TempDir()
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "STATSCTL_EMBEDDED_CHILD="+dir)
+		out := &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		outs = append(outs, out)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	s := openT(t, Options{Dir: dir})
+	defer s.Close()
+	if x := client(t, s.Addr()).Get(context.Background(), "x").Val(); x != "40" {
+		t.Fatalf("x = %s, want 40", x)
+	}
+}
+
+// TestChildProcess is the body of TestTwoProcesses' children; it does nothing
+// in a normal run.
+func TestChildProcess(t *testing.T) {
+	dir := os.Getenv("STATSCTL_EMBEDDED_CHILD")
+	if dir == "" {
+		t.Skip("helper for TestTwoProcesses")
+	}
+	ctx := context.Background()
+	for range 20 {
+		s := openT(t, Options{Dir: dir, LockWait: 60 * time.Second})
+		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		if err := c.Incr(ctx, "x").Err(); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
