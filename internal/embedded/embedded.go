@@ -24,8 +24,8 @@
 // and pending entries with consumer, delivery count and idle time), plus each
 // key's TTL (which keeps running while the store is closed).
 //
-// Not kept: databases other than 0; HyperLogLog keys (Save fails rather than
-// dropping them); per-field hash TTLs (HEXPIRE); the Lua script cache (as
+// Not kept: databases other than 0; HyperLogLog keys (Save writes everything
+// else and returns an error naming them, so nothing is dropped silently); per-field hash TTLs (HEXPIRE); the Lua script cache (as
 // with a restarted Redis, EVALSHA then answers NOSCRIPT, which go-redis's
 // Script.Run handles by falling back to EVAL); a group's entries-read/lag
 // counters and consumers' seen/active times (miniredis does not expose them);
@@ -361,13 +361,18 @@ func (s *Store) saveLocked() error {
 	if err := writeSnapshotFile(filepath.Join(s.dir, SnapshotFile), snap); err != nil {
 		return fmt.Errorf("embedded store %s: save snapshot: %w", s.dir, err)
 	}
+	if len(snap.skipped) > 0 {
+		return fmt.Errorf("embedded store %s: snapshot saved without %d key(s) of a type it cannot store: %s",
+			s.dir, len(snap.skipped), strings.Join(snap.skipped, ", "))
+	}
 	return nil
 }
 
 // Close stops serving, saves a final snapshot and releases the directory, so
 // the next invocation sees every write. Clients still connected are cut off.
 // It is idempotent (later calls return the first result) and a no-op in
-// remote mode.
+// remote mode. If the final save fails, the lock is still released and the
+// error returned; the previous snapshot is left as it was.
 func (s *Store) Close() error {
 	if s.remote {
 		return nil

@@ -725,3 +725,24 @@ func TestChildProcess(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsupportedTypeReportedNotDropped(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	c := client(t, s.Addr())
+	c.PFAdd(ctx, "uniques", "a", "b")
+	c.Set(ctx, "kept", "yes", 0)
+	err := s.Save()
+	if err == nil || !strings.Contains(err.Error(), "uniques (hll)") {
+		t.Fatalf("Save err = %v, want it to name the HyperLogLog key", err)
+	}
+	if err := s.Close(); err == nil {
+		t.Fatal("Close hid the unsaved key")
+	}
+	s2 := openT(t, Options{Dir: dir})
+	defer s2.Close()
+	if v := client(t, s2.Addr()).Get(ctx, "kept").Val(); v != "yes" {
+		t.Fatalf("other keys not saved: kept=%q", v)
+	}
+}

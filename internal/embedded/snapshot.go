@@ -42,6 +42,17 @@ const tempPrefix = SnapshotFile + ".tmp-"
 type snapshot struct {
 	SavedAt time.Time // clock at capture; TTLs and pending idle times are relative to it
 	Keys    []keyRecord
+
+	skipped []string // not encoded: keys left out, for Save's error
+}
+
+// snapshotable reports whether a key type can be stored in a snapshot.
+func snapshotable(typ string) bool {
+	switch typ {
+	case "string", "hash", "zset", "set", "list", "stream":
+		return true
+	}
+	return false
 }
 
 type keyRecord struct {
@@ -241,6 +252,7 @@ func captureOnce(ctx context.Context, c *redis.Client, now time.Time) (*snapshot
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
 	sort.Strings(keys)
+	var skipped []string // keys of types a snapshot cannot hold (HyperLogLog)
 	plan := make([]plannedKey, len(keys))
 	typeCmds := make([]*redis.StatusCmd, len(keys))
 	if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -262,7 +274,7 @@ func captureOnce(ctx context.Context, c *redis.Client, now time.Time) (*snapshot
 		case "none":
 			return nil, errReshaped // deleted or expired since KEYS
 		default:
-			return nil, fmt.Errorf("key %q has type %q, which the snapshot cannot store", k, plan[i].typ)
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", k, plan[i].typ))
 		}
 	}
 	if len(groupIdx) > 0 {
@@ -307,6 +319,8 @@ func captureOnce(ctx context.Context, c *redis.Client, now time.Time) (*snapshot
 			switch pk.typ {
 			case "string":
 				kc[i].str = p.Get(ctx, k)
+			default:
+				continue // not snapshotable; reported by Save
 			case "hash":
 				kc[i].hash = p.HGetAll(ctx, k)
 			case "zset":
@@ -344,8 +358,11 @@ func captureOnce(ctx context.Context, c *redis.Client, now time.Time) (*snapshot
 		return nil, errReshaped
 	}
 
-	snap := &snapshot{SavedAt: now, Keys: make([]keyRecord, 0, len(plan))}
+	snap := &snapshot{SavedAt: now, Keys: make([]keyRecord, 0, len(plan)), skipped: skipped}
 	for i, pk := range plan {
+		if !snapshotable(pk.typ) {
+			continue
+		}
 		if kc[i].typ.Val() != pk.typ {
 			return nil, errReshaped
 		}
