@@ -126,7 +126,9 @@ func DefaultDir() (string, error) {
 // Open takes the data directory and starts serving it, restoring the last
 // snapshot. If another statsctl holds the directory it waits up to LockWait,
 // unless that holder is a listening server (see server.addr), in which case
-// Open returns a remote-mode Store pointing at it. A damaged snapshot is an
+// Open returns a remote-mode Store pointing at it (it holds no lock; if that
+// server exits, dials to Addr fail and the caller should Open again). A
+// damaged snapshot is an
 // error, never an empty start: the file is left untouched for the user.
 func Open(opts Options) (*Store, error) {
 	if opts.Dir == "" {
