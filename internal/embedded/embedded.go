@@ -128,8 +128,8 @@ func DefaultDir() (string, error) {
 // unless that holder is a listening server (see server.addr), in which case
 // Open returns a remote-mode Store pointing at it (it holds no lock; if that
 // server exits, dials to Addr fail and the caller should Open again). A
-// damaged snapshot is an
-// error, never an empty start: the file is left untouched for the user.
+// damaged snapshot is an error, never an empty start: the file is left
+// untouched for the user.
 func Open(opts Options) (*Store, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("embedded store: no data directory given")
