@@ -412,3 +412,7 @@ func toInt(v any) int64 {
 	}
 	return 0
 }
+
+// FormatScore prints a score the way people read it: integers without a
+// decimal point, others in the shortest exact form.
+func FormatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
