@@ -73,6 +73,7 @@ func Each(o Options, fn func(fields Fields, raw string, bad bool) error) error {
 			evs = append(evs, base("state_change", "new_state", "in_progress"))
 			w1, w2 := 0, 0
 			for round := 1; w1 < 2 && w2 < 2; round++ {
+				evs = append(evs, base("state_change", "new_state", "round_"+strconv.Itoa(round)))
 				for _, p := range []string{p1, p2} {
 					code := strconv.Itoa(r.IntN(3))
 					if r.IntN(12) == 0 {
