@@ -168,7 +168,7 @@ func replay(c *cobra.Command, f *cmdutil.Factory, o options) error {
 	sum, err := eng.Run(ctx, src, engine.RunOptions{
 		BatchSize: o.batch,
 		OnSkip:    func(s event.Source, out engine.Outcome) { prog.Done(); rep.skip(s, out) },
-		OnBatch:   func(s *engine.Summary) { prog.Update(src.Offset(), s.Total) },
+		OnBatch:   func(s *engine.Summary, offset int64) { prog.Update(offset, s.Total) },
 	})
 	prog.Done()
 	rep.finish()

@@ -15,6 +15,12 @@ type Source interface {
 	Next() (event.Event, error)
 }
 
+// Offsetter is a Source that can say how far it has read (bytes), for a
+// progress line. Run asks it on the reading goroutine, so it needs no lock.
+type Offsetter interface {
+	Offset() int64
+}
+
 // DefaultBatchSize is how many events go to Redis in one round trip: large
 // enough that the round trip is noise, small enough to keep memory flat.
 const DefaultBatchSize = 2000
@@ -25,15 +31,18 @@ type RunOptions struct {
 	// OnSkip is called (on the run's goroutine) for every line or event that
 	// is skipped as invalid, with where it came from.
 	OnSkip func(src event.Source, o Outcome)
-	// OnBatch is called after each committed batch with the running total.
-	OnBatch func(s *Summary)
+	// OnBatch is called after each committed batch with the running total and
+	// how far the source had read when the batch was cut (0 if the source is
+	// not an Offsetter).
+	OnBatch func(s *Summary, offset int64)
 	// DryRun runs the handlers but writes nothing: --strict's first pass.
 	DryRun bool
 }
 
 type preparedBatch struct {
-	p    *Prepared
-	srcs []event.Source
+	p      *Prepared
+	srcs   []event.Source
+	offset int64
 }
 
 // Run replays a source through the apply path. Decoding and handlers run on
@@ -54,6 +63,9 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 		srcs := make([]event.Source, 0, size)
 		flush := func() bool {
 			pb := preparedBatch{p: e.prepare(entries), srcs: srcs}
+			if o, ok := src.(Offsetter); ok {
+				pb.offset = o.Offset()
+			}
 			entries = make([]entry, 0, size)
 			srcs = make([]event.Source, 0, size)
 			select {
@@ -111,7 +123,7 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 			}
 		}
 		if opts.OnBatch != nil {
-			opts.OnBatch(sum)
+			opts.OnBatch(sum, pb.offset)
 		}
 	}
 	if err := <-readErr; err != nil {

@@ -101,6 +101,10 @@ func (d *Decoder) readLine() (line []byte, tooLong bool, err error) {
 // would have sent it on the stream: numbers and booleans become their text,
 // null becomes "null", and an "id" member becomes the event's identity.
 func ParseJSON(data []byte) (Event, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return Event{}, fmt.Errorf("not a JSON object; each line must be one flat object such as {\"product_id\":\"exrps\",\"type\":\"game_over\",...}")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
