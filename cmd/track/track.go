@@ -374,4 +374,3 @@ func printSummary(f *cmdutil.Factory, fm render.Format, s *engine.Summary) error
 	}
 	return nil
 }
-

@@ -23,7 +23,7 @@ import (
 // contract file and not from the handler package, so a bug in the handlers
 // cannot hide in the expected values.
 type model struct {
-	boards map[string]map[string]float64           // product -> user -> score
+	boards map[string]map[string]float64          // product -> user -> score
 	stats  map[string]map[string]map[string]int64 // product -> user -> stat -> n
 	seen   map[string]bool
 	bad    int
