@@ -98,7 +98,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, product string, o options) error 
 		case len(entries) == 0:
 			fmt.Fprintf(f.IO.Err, "No players past position %d (%s on the board).\n", o.offset, cmdutil.Plural(page.Total, "player", "players"))
 		case int64(len(entries)) < page.Total:
-			fmt.Fprintf(f.IO.Err, "%s of %s on the %s board of %s.\n", cmdutil.Plural(int64(len(entries)), "player", "players"), cmdutil.Plural(page.Total, "player", "players"), board, product)
+			fmt.Fprintf(f.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), board, product)
 		}
 	}
 	return nil

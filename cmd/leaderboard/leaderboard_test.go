@@ -39,7 +39,7 @@ func TestLeaderboardFormats(t *testing.T) {
 	if strings.ContainsRune(r.Out, 0x1b) || !strings.Contains(r.Out, "RANK") {
 		t.Fatalf("table:\n%q", r.Out)
 	}
-	if !strings.Contains(r.Err, "2 players of 4") {
+	if !strings.Contains(r.Err, "Showing 2 of 4 players") {
 		t.Fatalf("footer on stderr: %q", r.Err)
 	}
 }

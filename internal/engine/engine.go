@@ -193,7 +193,7 @@ func (s *Summary) Add(o Outcome) {
 	}
 	p := o.Product
 	if p == "" {
-		p = "(none)"
+		p = "(no product)"
 	}
 	m := s.ByProduct[p]
 	if m == nil {
