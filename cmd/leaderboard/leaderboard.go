@@ -88,8 +88,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, product string, o options) error 
 	for i, e := range page.Entries {
 		entries[i] = render.Entry{Rank: e.Rank, UserID: e.UserID, Score: e.Score}
 	}
-	if err := render.Leaderboard(f.IO.Out, entries, ropts); err != nil {
-		return err
+	if len(entries) > 0 || !f.IsPeople() {
+		if err := render.Leaderboard(f.IO.Out, entries, ropts); err != nil {
+			return err
+		}
 	}
 	if f.IsPeople() {
 		switch {

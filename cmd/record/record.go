@@ -103,10 +103,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 		}
 		*p.dst = standing{UserID: p.user, Rank: s.Rank, Score: s.Score}
 	}
-	return print(f, fm, res)
+	return printResult(f, fm, res)
 }
 
-func print(f *cmdutil.Factory, fm render.Format, r result) error {
+func printResult(f *cmdutil.Factory, fm render.Format, r result) error {
 	switch fm {
 	case render.FormatJSON:
 		enc := json.NewEncoder(f.IO.Out)

@@ -56,11 +56,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, product, user string) error {
 	for _, n := range reg.Lookup(product).OrderStats(names) {
 		rows = append(rows, render.Stat{Name: n, Value: m[n]})
 	}
-	if err := render.Stats(f.IO.Out, rows, ropts); err != nil {
-		return err
-	}
 	if len(rows) == 0 && f.IsPeople() {
+		// An empty table says less than a sentence.
 		fmt.Fprintf(f.IO.Err, "No stats for %s in %s yet.\n", user, product)
+		return nil
 	}
-	return nil
+	return render.Stats(f.IO.Out, rows, ropts)
 }
