@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +39,7 @@ type options struct {
 	logFormat   string
 	logLevel    string
 	saveEvery   time.Duration
+	cpuProfile  string
 }
 
 // NewCmd builds the command.
@@ -81,6 +84,8 @@ Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
 	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.DurationVar(&o.saveEvery, "save-every", 30*time.Second, "embedded store only: how often to snapshot it to the data dir")
+	fl.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile to this file (for performance work)")
+	_ = fl.MarkHidden("cpu-profile")
 	_ = c.RegisterFlagCompletionFunc("start", cobra.FixedCompletions([]string{"0", "$", "legacy"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
@@ -156,6 +161,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 
 	var wg sync.WaitGroup
 	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
 	if emb := f.EmbeddedStore(); emb != nil && o.saveEvery > 0 {
 		wg.Add(1)
 		go func() {
@@ -180,6 +186,17 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 			defer wg.Done()
 			liveStatus(bg, f.IO.Err, cons, f.Now)
 		}()
+	}
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	err = cons.Run(ctx)
 	stopBG()

@@ -20,9 +20,9 @@ var deadLetterSrc string
 // Fields a dead letter carries besides the original event's fields. They
 // are prefixed so they do not collide with the event's own fields.
 const (
-	DeadFieldReason = "statsctl_reason"      // stable reason code (handler.Reason*)
-	DeadFieldDetail = "statsctl_detail"      // what is wrong, for a person
-	DeadFieldID     = "statsctl_source_id"   // entry id in the source stream
+	DeadFieldReason = "statsctl_reason"    // stable reason code (handler.Reason*)
+	DeadFieldDetail = "statsctl_detail"    // what is wrong, for a person
+	DeadFieldID     = "statsctl_source_id" // entry id in the source stream
 	DeadFieldStream = "statsctl_source_stream"
 	// DeadFieldTruncated is "true" when the original had more fields or
 	// longer values than a dead letter keeps (event.MaxFields, MaxFieldValue).

@@ -149,3 +149,13 @@ func HTTPHandler(g prometheus.Gatherer, healthy func() bool) http.Handler {
 	})
 	return mux
 }
+
+// EventsCounter is the events_total counter, for tests and for callers that
+// add their own views of it.
+func (m *Metrics) EventsCounter() *prometheus.CounterVec { return m.events }
+
+// ObserveBatch counts one batch's outcomes; exported so an in-process user
+// (statsctl serve) applying events by another route can share the metrics.
+func (m *Metrics) ObserveBatch(evs []event.Event, outs []engine.Outcome, took time.Duration) {
+	m.observeBatch(evs, outs, took)
+}
