@@ -35,7 +35,7 @@ func drain(b *testing.B, bin, url string, n int, extra ...string) drainRun {
 	began := time.Now()
 	cmds := make([]*exec.Cmd, n)
 	for i := range cmds {
-		args := append([]string{"consume", "--redis", url, "--drain", "--metrics-addr", "off", "--log-level", "warn"}, extra...)
+		args := append([]string{"consume", "--redis", url, "--drain", "--metrics-addr", "off", "--log-level", "error"}, extra...)
 		cmds[i] = exec.Command(bin, args...)
 		cmds[i].Env = envWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL")
 		cmds[i].Stderr = os.Stderr
