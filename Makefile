@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short lint cover completions bench demo clean redis-server
+.PHONY: all build test test-short lint cover completions bench bench-consume demo clean redis-server
 
 all: lint test build
 
@@ -53,3 +53,6 @@ demo: build ## the README's first command: replay the sample and show the board
 
 clean:
 	rm -f $(BIN) coverage.out coverage.html
+
+bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local redis-server; one and two consumers
+	$(GO) test -run '^$$' -bench BenchmarkConsume -benchtime 1x -timeout 30m ./cmd/consume/

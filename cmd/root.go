@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
 	"github.com/varcade/statsctl/cmd/record"
 	"github.com/varcade/statsctl/cmd/stats"
@@ -55,6 +56,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		track.NewCmd(f),
 		leaderboard.NewCmd(f),
 		stats.NewCmd(f),
+		consume.NewCmd(f),
 	)
 	return root
 }

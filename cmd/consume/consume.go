@@ -1,0 +1,340 @@
+// Package consume is `statsctl consume`: the stream daemon that replaces the
+// old Stats Tracker worker. The daemon itself lives in internal/consumer;
+// this package turns flags and environment into its configuration and adds
+// the metrics listener, logging and the live status line.
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/consumer"
+	"github.com/varcade/statsctl/internal/engine"
+	"github.com/varcade/statsctl/internal/render"
+)
+
+// EnvStreamRedis is the old deployment's variable naming the stream's Redis.
+const EnvStreamRedis = "GAME_EVENT_STREAM_REDIS_URL"
+
+type options struct {
+	cfg         consumer.Config
+	streamRedis string
+	metricsAddr string
+	logFormat   string
+	logLevel    string
+	saveEvery   time.Duration
+	cpuProfile  string
+}
+
+// NewCmd builds the command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	var o options
+	c := &cobra.Command{
+		Use:   "consume",
+		Short: "Run the stream daemon: apply the game event stream through a consumer group",
+		Long: `Read the game event stream through a Redis consumer group and apply every
+event to leaderboards and player stats, as the Stats Tracker worker did.
+
+Safe to kill at any instant and to run several times at once: an entry is
+acknowledged only after its changes and its dead letter are written, and a
+redelivered entry changes nothing (every entry id is applied at most once).
+Entries a dead consumer left pending are taken over after --claim-after.
+
+Invalid events are logged once, counted and copied with their reason to the
+dead-letter stream, then acknowledged. The shared stream is never trimmed.
+
+Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
+		Example: `  statsctl consume --redis redis://localhost:6379/0
+  statsctl consume --redis redis://stats:6379 --stream-redis redis://events:6379 --log-format json
+  statsctl consume --redis redis://localhost:6379 --drain          # replay/backfill, exit when caught up
+  statsctl consume --start legacy                                   # take over from the old worker's cursor`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return run(c.Context(), f, o) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&o.cfg.Stream, "stream", consumer.DefaultStream, "stream key to read")
+	fl.StringVar(&o.cfg.Group, "group", consumer.DefaultGroup, "consumer group; consumers in one group share the work")
+	fl.StringVar(&o.cfg.Consumer, "consumer", "", "this consumer's name in the group (default: host name and pid)")
+	fl.StringVar(&o.cfg.DeadLetter, "dead-letter", "", "stream that receives invalid events with their reason (default: <stream>:dead)")
+	fl.StringVar(&o.cfg.Start, "start", "0", "where a NEW group starts: 0 (whole history), $ (new events only), legacy (the old worker's cursor) or an entry id")
+	fl.IntVar(&o.cfg.Count, "count", consumer.DefaultCount, "entries per read")
+	fl.DurationVar(&o.cfg.Block, "block", 0, "how long one read waits for new entries (default 1s; 100ms with --drain)")
+	fl.DurationVar(&o.cfg.ClaimAfter, "claim-after", consumer.DefaultClaimAfter, "take over entries another consumer left pending this long")
+	fl.BoolVar(&o.cfg.Drain, "drain", false, "exit 0 once the group has caught up (nothing pending, nothing undelivered)")
+	fl.StringVar(&o.streamRedis, "stream-redis", "", "Redis URL of the stream (env "+EnvStreamRedis+"; default: the stats Redis)")
+	fl.DurationVar(&o.cfg.ConnectTimeout, "connect-timeout", 0, "fail if Redis does not answer within this long after start (default: keep retrying)")
+	fl.DurationVar(&o.cfg.Grace, "grace", consumer.DefaultGrace, "on SIGINT/SIGTERM, how long the batch in hand may take to finish")
+	fl.StringVar(&o.metricsAddr, "metrics-addr", ":5002", `listen address of /metrics and /healthz ("" or off: none)`)
+	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.DurationVar(&o.saveEvery, "save-every", 30*time.Second, "embedded store only: how often to snapshot it to the data dir")
+	fl.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile to this file (for performance work)")
+	_ = fl.MarkHidden("cpu-profile")
+	_ = c.RegisterFlagCompletionFunc("start", cobra.FixedCompletions([]string{"0", "$", "legacy"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// NewLogger builds the daemon's logger from --log-format and --log-level.
+func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, cmdutil.UsageErrorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, cmdutil.UsageErrorf("--log-format %q: want text or json", format)
+}
+
+func run(ctx context.Context, f *cmdutil.Factory, o options) error {
+	if o.cfg.Count <= 0 || o.cfg.Count > 100000 {
+		return cmdutil.UsageErrorf("--count %d: want 1 to 100000", o.cfg.Count)
+	}
+	if s := o.cfg.Start; s != "0" && s != "$" && s != consumer.StartLegacy && !looksLikeID(s) {
+		return cmdutil.UsageErrorf("--start %q: want 0, $, legacy or an entry id such as 1700000000000-0", s)
+	}
+	log, err := NewLogger(f.IO.Err, o.logFormat, o.logLevel)
+	if err != nil {
+		return err
+	}
+	o.cfg.Logger = log
+	// go-redis logs connection-pool failures through a process-wide logger
+	// of its own; route them into ours (at debug: our retry lines already
+	// say what happened) so --log-format json stays one JSON object a line.
+	redis.SetLogger(redisLogger{log})
+	o.cfg.Namespace = f.Flags.Namespace
+	o.cfg.Now = f.Now
+
+	eng, err := connectStats(ctx, f, log, o.cfg.ConnectTimeout)
+	if err != nil {
+		return err
+	}
+	if eng == nil { // stopped while waiting
+		return nil
+	}
+	stream, closeStream, err := streamClient(ctx, f, o.streamRedis)
+	if err != nil {
+		return err
+	}
+	defer closeStream()
+
+	var reg *prometheus.Registry
+	addr := strings.TrimSpace(o.metricsAddr)
+	if addr != "" && addr != "off" {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		o.cfg.Metrics = consumer.NewMetrics(reg, eng.Registry().Known())
+	}
+	cons, err := consumer.New(o.cfg, eng, stream)
+	if err != nil {
+		return cmdutil.UsageErrorf("%v", err)
+	}
+	if reg != nil {
+		stop, err := serveMetrics(addr, reg, cons.Healthy, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	var wg sync.WaitGroup
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	if emb := f.EmbeddedStore(); emb != nil && o.saveEvery > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(o.saveEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-bg.Done():
+					return
+				case <-t.C:
+					if err := emb.Save(); err != nil {
+						log.Error("save embedded store", "dir", emb.Dir(), "err", err.Error())
+					}
+				}
+			}
+		}()
+	}
+	if render.IsTerminal(f.IO.Err) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			liveStatus(bg, f.IO.Err, cons, f.Now)
+		}()
+	}
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	tuneGC(f)
+	err = cons.Run(ctx)
+	stopBG()
+	wg.Wait()
+	return err
+}
+
+// connectStats opens the stats store, retrying with backoff while Redis is
+// unreachable (up to timeout when > 0). It returns nil, nil if ctx ends.
+func connectStats(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, timeout time.Duration) (*engine.Engine, error) {
+	start := time.Now()
+	wait := consumer.DefaultMinBackoff
+	for attempt := 1; ; attempt++ {
+		eng, err := f.Engine(ctx)
+		if err == nil {
+			return eng, nil
+		}
+		if f.Embedded() || cmdutil.IsUsage(err) || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return nil, nil
+			}
+			return nil, err
+		}
+		if timeout > 0 && time.Since(start) >= timeout {
+			log.Error("stats redis unavailable; giving up", "attempt", attempt, "connect_timeout", timeout.String(), "err", err.Error())
+			return nil, fmt.Errorf("stats redis did not answer within --connect-timeout %s: %w", timeout, err)
+		}
+		log.Warn("stats redis unavailable; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err.Error())
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, consumer.DefaultMaxBackoff)
+	}
+}
+
+// streamClient is the stream's Redis: --stream-redis, then the old
+// deployment's environment variable, then the stats Redis itself.
+func streamClient(ctx context.Context, f *cmdutil.Factory, flag string) (redis.UniversalClient, func(), error) {
+	url := flag
+	if url == "" {
+		url = f.Env(EnvStreamRedis)
+	}
+	if url == "" {
+		rdb, err := f.Redis(ctx)
+		return rdb, func() {}, err
+	}
+	rdb, err := cmdutil.OpenRedis(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Not pinged here: the consumer retries (and honours --connect-timeout)
+	// when the stream server is not up yet.
+	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+func serveMetrics(addr string, g prometheus.Gatherer, healthy func() bool, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener on %s: %w (pick another with --metrics-addr, or --metrics-addr off)", addr, err)
+	}
+	srv := &http.Server{Handler: consumer.HTTPHandler(g, healthy), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("metrics listening", "addr", ln.Addr().String(), "paths", "/metrics /healthz")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err.Error())
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// liveStatus redraws one status line on a terminal's stderr every second.
+func liveStatus(ctx context.Context, w io.Writer, c *consumer.Consumer, now func() time.Time) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last, lastAt := c.Status().Events, now()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprint(w, "\r\033[K")
+			return
+		case <-t.C:
+			s := c.Status()
+			at := now()
+			rate := float64(s.Events-last) / at.Sub(lastAt).Seconds()
+			last, lastAt = s.Events, at
+			fmt.Fprintf(w, "\r\033[K%s\r", StatusLine(s, rate))
+		}
+	}
+}
+
+// StatusLine renders the live status: totals, rate, lag and pending.
+func StatusLine(s consumer.Status, rate float64) string {
+	lag := "?"
+	if s.Lag >= 0 {
+		lag = fmt.Sprint(s.Lag)
+	}
+	return fmt.Sprintf("consume: %d events (%d applied, %d invalid)  %.0f/s  lag %s  pending %d",
+		s.Events, s.Applied, s.Invalid, rate, lag, s.Pending)
+}
+
+func looksLikeID(s string) bool {
+	ms, seq, _ := strings.Cut(s, "-")
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return ms != "" && digits(ms) && digits(seq)
+}
+
+// redisLogger adapts go-redis's internal logging to slog.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf logs one go-redis message at debug level.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
+
+// tuneGC trades a little memory for throughput: the daemon's live heap is a
+// few MB, so collecting less often (GOGC=400) costs little, while a soft
+// limit of 40 MiB keeps the resident size well under 50 MB. GOGC and
+// GOMEMLIMIT in the environment win.
+func tuneGC(f *cmdutil.Factory) {
+	if f.Env("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if f.Env("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(40 << 20)
+	}
+}

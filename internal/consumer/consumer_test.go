@@ -1,0 +1,308 @@
+package consumer_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/consumer"
+	"github.com/varcade/statsctl/internal/engine"
+	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/store"
+	"github.com/varcade/statsctl/internal/testredis"
+)
+
+// backends runs f on a real redis-server and on miniredis (what the
+// embedded store runs on), since consume must work on both.
+func backends(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
+	t.Run("redis-server", func(t *testing.T) { f(t, testredis.Start(t).Client()) })
+	t.Run("miniredis", func(t *testing.T) {
+		m := miniredis.RunT(t)
+		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+		t.Cleanup(func() { c.Close() })
+		f(t, c)
+	})
+}
+
+// syncBuf is a log sink safe for the consumer's goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func xadd(t *testing.T, rdb redis.UniversalClient, kv ...string) string {
+	t.Helper()
+	vals := make([]any, len(kv))
+	for i, s := range kv {
+		vals[i] = s
+	}
+	id, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: consumer.DefaultStream, Values: vals}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func gameOver(t *testing.T, rdb redis.UniversalClient, w, l string) string {
+	return xadd(t, rdb, "product_id", "exrps", "game_id", "g", "type", "game_over", "winner_id", w, "loser_id", l)
+}
+
+func newConsumer(t *testing.T, rdb redis.UniversalClient, cfg consumer.Config) (*consumer.Consumer, *store.Store, *syncBuf) {
+	t.Helper()
+	st := store.New(rdb, store.Options{})
+	logs := &syncBuf{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	}
+	c, err := consumer.New(cfg, engine.New(handler.Builtin(), st), rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, st, logs
+}
+
+func runDrain(t *testing.T, c *consumer.Consumer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("drain did not finish")
+	}
+}
+
+func TestDrainAppliesAndDeadLetters(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		gameOver(t, rdb, "u1", "u2")
+		gameOver(t, rdb, "u1", "u3")
+		xadd(t, rdb, "product_id", "exrps", "game_id", "g", "type", "game_removed")
+		bad := gameOver(t, rdb, "u1", "u1")
+		xadd(t, rdb, "product_id", "exrps", "type", "gameplay", "event_name", "select_weapon", "event_data", "null", "user_id", "u2")
+		reg := prometheus.NewRegistry()
+		m := consumer.NewMetrics(reg, []string{"exrps"})
+		c, st, logs := newConsumer(t, rdb, consumer.Config{Drain: true, Metrics: m})
+		runDrain(t, c)
+		s := c.Status()
+		if s.Events != 5 || s.Applied != 3 || s.Ignored != 1 || s.Invalid != 1 || s.DeadLetters != 1 || s.Pending != 0 || s.Lag != 0 {
+			t.Fatalf("status %+v", s)
+		}
+		stats, _ := st.Stats(ctx, "exrps", "u2")
+		if stats["games"] != "1" || stats["losses"] != "1" || stats["botch_selection_count"] != "1" {
+			t.Fatalf("u2 stats %v", stats)
+		}
+		dead, err := rdb.XRange(ctx, consumer.DefaultStream+":dead", "-", "+").Result()
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("dead letters %v %v", dead, err)
+		}
+		v := dead[0].Values
+		if v[consumer.DeadFieldID] != bad || v[consumer.DeadFieldReason] != handler.ReasonSamePlayer || v["winner_id"] != "u1" || v[consumer.DeadFieldStream] != consumer.DefaultStream {
+			t.Fatalf("dead letter %v", v)
+		}
+		if n := strings.Count(logs.String(), "invalid event dead-lettered"); n != 1 || !strings.Contains(logs.String(), "id="+bad) {
+			t.Fatalf("want one log line naming %s:\n%s", bad, logs)
+		}
+		if got := testutil.ToFloat64(m.EventsCounter().WithLabelValues("exrps", "game_over", "applied")); got != 2 {
+			t.Fatalf("events_total{exrps,game_over,applied} = %v", got)
+		}
+		if n := rdb.XLen(ctx, consumer.DefaultStream).Val(); n != 5 {
+			t.Fatalf("stream length %d: the shared stream must not be trimmed", n)
+		}
+
+		// The same entries again under a fresh group: every apply is a
+		// duplicate and no dead letter is written twice.
+		c2, _, logs2 := newConsumer(t, rdb, consumer.Config{Drain: true, Group: "again"})
+		runDrain(t, c2)
+		if s := c2.Status(); s.Duplicate != 3 || s.DeadLetters != 0 {
+			t.Fatalf("second pass %+v", s)
+		}
+		if rdb.XLen(ctx, consumer.DefaultStream+":dead").Val() != 1 || strings.Contains(logs2.String(), "dead-lettered") {
+			t.Fatalf("dead letter written or logged twice")
+		}
+	})
+}
+
+// TestClaimsDeadConsumersEntries: entries another consumer read and never
+// acknowledged are taken over after ClaimAfter (XAUTOCLAIM, which
+// miniredis supports too) and applied once.
+func TestClaimsDeadConsumersEntries(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		for i := 0; i < 10; i++ {
+			gameOver(t, rdb, "u"+strconv.Itoa(i), "loser")
+		}
+		if err := rdb.XGroupCreateMkStream(ctx, consumer.DefaultStream, consumer.DefaultGroup, "0").Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: consumer.DefaultGroup, Consumer: "dead", Streams: []string{consumer.DefaultStream, ">"}, Count: 4}).Result()
+		if err != nil || len(got[0].Messages) != 4 {
+			t.Fatalf("setup read: %v %v", got, err)
+		}
+		c, st, _ := newConsumer(t, rdb, consumer.Config{Drain: true, ClaimAfter: 200 * time.Millisecond, Consumer: "alive"})
+		runDrain(t, c)
+		if s := c.Status(); s.Claimed != 4 || s.Applied != 10 {
+			t.Fatalf("status %+v, want 4 claimed and 10 applied", s)
+		}
+		stats, _ := st.Stats(ctx, "exrps", "loser")
+		if stats["losses"] != "10" {
+			t.Fatalf("loser stats %v", stats)
+		}
+	})
+}
+
+// TestOwnPendingFirst: a restart under the same consumer name re-processes
+// what it read before without acknowledging.
+func TestOwnPendingFirst(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			gameOver(t, rdb, "w", "l")
+		}
+		_ = rdb.XGroupCreateMkStream(ctx, consumer.DefaultStream, consumer.DefaultGroup, "0").Err()
+		_ = rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: consumer.DefaultGroup, Consumer: "me", Streams: []string{consumer.DefaultStream, ">"}}).Err()
+		c, st, logs := newConsumer(t, rdb, consumer.Config{Drain: true, Consumer: "me"})
+		runDrain(t, c)
+		if !strings.Contains(logs.String(), "re-processing own pending entries") {
+			t.Fatalf("logs:\n%s", logs)
+		}
+		stats, _ := st.Stats(ctx, "exrps", "w")
+		if stats["wins"] != "3" || c.Status().Claimed != 0 {
+			t.Fatalf("stats %v status %+v", stats, c.Status())
+		}
+	})
+}
+
+// TestStartPositions: $ skips history; legacy continues after the old
+// worker's cursor; a missing cursor is a clear error.
+func TestStartPositions(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		gameOver(t, rdb, "a", "b")
+		cursor := gameOver(t, rdb, "a", "b")
+		gameOver(t, rdb, "c", "d")
+
+		c, _, _ := newConsumer(t, rdb, consumer.Config{Drain: true, Group: "legacy", Start: consumer.StartLegacy})
+		err := c.Run(ctx)
+		if err == nil || !strings.Contains(err.Error(), consumer.LegacyCursorKey) || !strings.Contains(err.Error(), "--start 0") {
+			t.Fatalf("missing cursor: %v", err)
+		}
+		rdb.Set(ctx, consumer.LegacyCursorKey, cursor, 0)
+		c, _, _ = newConsumer(t, rdb, consumer.Config{Drain: true, Group: "legacy", Start: consumer.StartLegacy, Namespace: "leg"})
+		runDrain(t, c)
+		if s := c.Status(); s.Events != 1 {
+			t.Fatalf("legacy start processed %d events, want only the one after the cursor", s.Events)
+		}
+
+		c, _, _ = newConsumer(t, rdb, consumer.Config{Drain: true, Group: "new-only", Start: "$"})
+		runDrain(t, c)
+		if s := c.Status(); s.Events != 0 {
+			t.Fatalf("$ processed %d events, want 0", s.Events)
+		}
+	})
+}
+
+// TestStopFinishesBatch: cancelling the context ends Run with nil promptly.
+func TestStopFinishesBatch(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		for i := 0; i < 50; i++ {
+			gameOver(t, rdb, "w", "l")
+		}
+		c, _, _ := newConsumer(t, rdb, consumer.Config{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for c.Status().Events < 50 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("Run did not return within 3s of cancel")
+		}
+		if c.Status().Events != 50 || c.Healthy() {
+			t.Fatalf("status %+v healthy %v", c.Status(), c.Healthy())
+		}
+	})
+}
+
+func TestMetricsLabelsBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := consumer.NewMetrics(reg, []string{"exrps"})
+	var evs []event.Event
+	var outs []engine.Outcome
+	for i := 0; i < 200; i++ {
+		evs = append(evs, event.Event{Fields: map[string]string{"product_id": "game" + strconv.Itoa(i), "type": "t" + strconv.Itoa(i)}})
+		outs = append(outs, engine.Outcome{Status: engine.Ignored})
+	}
+	evs = append(evs, event.Event{Fields: map[string]string{"product_id": "bad{id}", "type": "game_over"}}, event.Event{Fields: map[string]string{}})
+	outs = append(outs, engine.Outcome{Status: engine.Invalid}, engine.Outcome{Status: engine.Invalid})
+	m.ObserveBatch(evs, outs, time.Millisecond)
+	if n := testutil.CollectAndCount(m.EventsCounter()); n > consumer.MaxProductLabels+3 {
+		t.Fatalf("%d label sets for 202 events of 200 products: not bounded", n)
+	}
+	if testutil.ToFloat64(m.EventsCounter().WithLabelValues(consumer.LabelInvalid, "game_over", "invalid")) != 1 ||
+		testutil.ToFloat64(m.EventsCounter().WithLabelValues(consumer.LabelNone, consumer.LabelNone, "invalid")) != 1 ||
+		testutil.ToFloat64(m.EventsCounter().WithLabelValues(consumer.LabelOther, consumer.LabelOther, "ignored")) == 0 {
+		t.Fatal("invalid, missing or overflow products not mapped to their labels")
+	}
+	srv := httptest.NewServer(consumer.HTTPHandler(reg, func() bool { return false }))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/healthz")
+	if err != nil || resp.StatusCode != 503 {
+		t.Fatalf("healthz while unhealthy: %v %v", resp, err)
+	}
+	resp, err = srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{"statsctl_consumer_events_total", "statsctl_consumer_batch_seconds", "statsctl_consumer_group_lag", "statsctl_consumer_group_pending"} {
+		if !strings.Contains(string(body), name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	eng := engine.New(handler.Builtin(), store.New(rdb, store.Options{}))
+	for _, cfg := range []consumer.Config{{DeadLetter: consumer.DefaultStream}, {Start: "yesterday"}} {
+		if _, err := consumer.New(cfg, eng, rdb); err == nil {
+			t.Errorf("config %+v accepted", cfg)
+		}
+	}
+}
