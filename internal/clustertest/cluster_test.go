@@ -49,6 +49,7 @@ func TestCluster(t *testing.T) {
 		{"RecordLeaderboardStats", recordLeaderboardStats},
 		{"TrackSpreadsProductsOverNodes", trackSpreadsProducts},
 		{"ProductKeysShareOneSlot", productKeysShareOneSlot},
+		{"OneSeedNodeURL", oneSeedNodeURL},
 		{"NodeRestartMidReplay", nodeRestartMidReplay},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -595,4 +596,25 @@ func diffDumps(a, b map[string]string) string {
 
 func e(rank int64, user string, score float64) store.Entry {
 	return store.Entry{Rank: rank, UserID: user, Score: score}
+}
+
+// --redis naming one node of the cluster (redis://host:port) still works on
+// the whole cluster: statsctl sees cluster_enabled:1 and uses it as a seed,
+// instead of failing with MOVED on other nodes' products.
+func oneSeedNodeURL(t *testing.T, c *testredis.Cluster, ns string) {
+	for _, i := range []int{0, 2} {
+		url := "redis://" + c.Nodes()[i].Addr
+		for _, p := range products {
+			cmdtest.MustOK(t, cmdtest.Run(t, cmdtest.Redis(url), nil, "--namespace", ns, "record", p, "w", "l", "--id", "seed"+strconv.Itoa(i)))
+		}
+		r := cmdtest.MustOK(t, cmdtest.Run(t, cmdtest.Redis(url+"/0"), nil, "--namespace", ns, "leaderboard", "tetris", "-o", "csv"))
+		if want := "rank,user_id,score\n1,w," + strconv.Itoa(i/2+1) + "\n2,l,0\n"; r.Out != want {
+			t.Fatalf("via node %d: %q, want %q", i, r.Out, want)
+		}
+	}
+	r := cmdtest.Run(t, cmdtest.Redis("redis://"+c.Nodes()[0].Addr+"/1"), nil, "--namespace", ns, "leaderboard", "tetris")
+	// Redis itself refuses SELECT on a cluster node, before any write.
+	if r.Code != 1 || !strings.Contains(r.Err, "SELECT is not allowed in cluster mode") {
+		t.Fatalf("database 1 on a cluster: exit %d %s", r.Code, r.Err)
+	}
 }
