@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short lint cover completions bench bench-consume demo clean redis-server
+.PHONY: all build test test-short test-cluster lint cover completions bench bench-consume demo clean redis-server
 
 all: lint test build
 
@@ -26,6 +26,12 @@ redis-server:
 	else \
 	  echo "WARNING: redis-server not found: real-Redis tests will be SKIPPED (install redis-server)"; \
 	fi
+
+# The Redis Cluster tests are part of `make test` (package internal/clustertest
+# and the harness's own test); this target runs just them, e.g. after a change
+# to the store's scripts or OpenRedis. They need redis-server and redis-cli.
+test-cluster: redis-server ## Redis Cluster tests only: a real three-master cluster on loopback ports
+	$(GO) test -race -count=1 -v -run 'Cluster' ./internal/clustertest/ ./internal/testredis/ ./internal/cmdutil/
 
 test-short: ## fast tests only
 	$(GO) test -short -count=1 $(PKGS)

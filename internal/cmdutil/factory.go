@@ -144,8 +144,28 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("connect to redis at %s: %w (is the server running? check --redis)", RedactURL(url), err)
 	}
+	if _, plain := rdb.(*redis.Client); plain && f.emb == nil && IsClusterNode(ctx, rdb) {
+		// One node of a cluster given as redis://host:port: a plain client
+		// would fail with MOVED on most keys; use it as the cluster's seed.
+		_ = rdb.Close()
+		if rdb, err = OpenClusterSeed(url); err != nil {
+			return nil, err
+		}
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			_ = rdb.Close()
+			return nil, fmt.Errorf("connect to redis cluster at %s: %w", RedactURL(url), err)
+		}
+	}
 	f.rdb = rdb
 	return rdb, nil
+}
+
+// IsClusterNode reports whether a server runs in cluster mode (INFO cluster
+// says cluster_enabled:1), so a URL naming one node still reaches the whole
+// cluster. Servers that do not answer INFO cluster (miniredis) are not.
+func IsClusterNode(ctx context.Context, rdb redis.UniversalClient) bool {
+	info, err := rdb.Info(ctx, "cluster").Result()
+	return err == nil && strings.Contains(info, "cluster_enabled:1")
 }
 
 // Store returns the store over the stats Redis.
@@ -250,17 +270,43 @@ func OpenRedis(url string) (redis.UniversalClient, error) {
 				sep = "&"
 			}
 		}
-		opts, err := redis.ParseClusterURL(u)
-		if err != nil {
-			return nil, UsageErrorf("redis cluster URL %q: %v", RedactURL(url), err)
-		}
-		return redis.NewClusterClient(opts), nil
+		return OpenClusterSeed(u)
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, UsageErrorf("redis URL %q: %v", RedactURL(url), err)
 	}
 	return redis.NewClient(opts), nil
+}
+
+// OpenClusterSeed opens a Redis Cluster client from a URL whose host (and
+// any addr= parameters) are seed nodes; the client learns the rest of the
+// cluster from them. A cluster has only database 0, so a URL asking for
+// another one is refused rather than silently written to database 0.
+func OpenClusterSeed(url string) (*redis.ClusterClient, error) {
+	if db := dbPart(url); db != "" && db != "0" {
+		return nil, UsageErrorf("redis cluster URL %q selects database %s: a Redis Cluster has only database 0 (drop /%s)", RedactURL(url), db, db)
+	}
+	opts, err := redis.ParseClusterURL(url)
+	if err != nil {
+		return nil, UsageErrorf("redis cluster URL %q: %v", RedactURL(url), err)
+	}
+	return redis.NewClusterClient(opts), nil
+}
+
+// dbPart is the path of a redis URL without its slash ("" when none).
+func dbPart(url string) string {
+	rest := url[strings.Index(url, "://")+3:]
+	if i := strings.Index(rest, "?"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if i := strings.Index(rest, "/"); i >= 0 {
+		return strings.Trim(rest[i:], "/")
+	}
+	return ""
 }
 
 func hostPart(url string) string {

@@ -132,31 +132,44 @@ func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, e
 		}
 	}
 	newProducts := s.unknownProducts(products)
-	run := func(useEval bool) ([]*redis.Cmd, error) {
-		cmds := make([]*redis.Cmd, len(calls))
-		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			if len(newProducts) > 0 {
-				pipe.SAdd(ctx, s.keys.Products(), newProducts...)
-			}
-			for i, c := range calls {
-				if useEval {
-					cmds[i] = s.apply.Eval(ctx, pipe, c.keys, c.args...)
-				} else {
-					cmds[i] = s.apply.EvalSha(ctx, pipe, c.keys, c.args...)
-				}
+	cmds := make([]*redis.Cmd, len(calls))
+	var sadd *redis.IntCmd
+	// Pipelined's own error is only the first failed command; each command
+	// is checked below, so it is not needed here.
+	_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		if len(newProducts) > 0 {
+			sadd = pipe.SAdd(ctx, s.keys.Products(), newProducts...)
+		}
+		for i, c := range calls {
+			cmds[i] = s.apply.EvalSha(ctx, pipe, c.keys, c.args...)
+		}
+		return nil
+	})
+	// A node that lacks the script (first use, SCRIPT FLUSH, a failover or a
+	// restart) answers NOSCRIPT and has run nothing. Send the source to just
+	// those calls: on a Redis Cluster the other nodes have already applied
+	// theirs, and running those again would count events without ids twice
+	// and report events with ids as duplicates.
+	var retry []int
+	for i, cmd := range cmds {
+		if isNoScript(cmd.Err()) {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for _, i := range retry {
+				cmds[i] = s.apply.Eval(ctx, pipe, calls[i].keys, calls[i].args...)
 			}
 			return nil
 		})
-		return cmds, err
 	}
-	cmds, err := run(false)
-	if err != nil && isNoScript(err) {
-		// First use on this server (or after SCRIPT FLUSH / failover): send the
-		// source once; the server caches it and later batches use EVALSHA.
-		cmds, err = run(true)
+	names := make([]string, len(calls))
+	for i, c := range calls {
+		names[i] = c.product
 	}
-	if err != nil {
-		return res, fmt.Errorf("apply batch (%s): %w", strings.Join(products, ","), err)
+	if err := batchError(sadd, cmds, names); err != nil {
+		return res, err
 	}
 	for i, cmd := range cmds {
 		vals, err := cmd.Int64Slice()
@@ -172,8 +185,52 @@ func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, e
 	return res, nil
 }
 
+// batchError sums up what failed in an Apply as one line: products that
+// failed the same way are listed together (a node that is down fails all of
+// its products alike). The first error stays wrapped for errors.Is/As.
+func batchError(sadd *redis.IntCmd, cmds []*redis.Cmd, products []string) error {
+	var first error
+	var msgs []string
+	byMsg := map[string][]string{}
+	add := func(what string, err error) {
+		if first == nil {
+			first = err
+		}
+		m := err.Error()
+		if _, ok := byMsg[m]; !ok {
+			msgs = append(msgs, m)
+		}
+		byMsg[m] = append(byMsg[m], what)
+	}
+	if sadd != nil && sadd.Err() != nil {
+		add("products set", sadd.Err())
+	}
+	for i, cmd := range cmds {
+		if cmd.Err() != nil {
+			add(products[i], cmd.Err())
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	parts := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		parts = append(parts, strings.Join(byMsg[m], ",")+": "+m)
+	}
+	return &applyError{msg: "apply batch: " + strings.Join(parts, "; "), err: first}
+}
+
+// applyError is batchError's result: its own text, the first cause inside.
+type applyError struct {
+	msg string
+	err error
+}
+
+func (e *applyError) Error() string { return e.msg }
+func (e *applyError) Unwrap() error { return e.err }
+
 func isNoScript(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+	return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT")
 }
 
 func (s *Store) unknownProducts(products []string) []any {
