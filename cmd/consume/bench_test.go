@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
 )
@@ -37,7 +38,7 @@ func drain(b *testing.B, bin, url string, n int, extra ...string) drainRun {
 	for i := range cmds {
 		args := append([]string{"consume", "--redis", url, "--drain", "--metrics-addr", "off", "--log-level", "error"}, extra...)
 		cmds[i] = exec.Command(bin, args...)
-		cmds[i].Env = envWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL")
+		cmds[i].Env = e2etest.EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL")
 		cmds[i].Stderr = os.Stderr
 		if err := cmds[i].Start(); err != nil {
 			b.Fatal(err)
@@ -100,12 +101,12 @@ func BenchmarkConsume(b *testing.B) {
 	srv := testredis.Start(b)
 	rdb := srv.Client()
 	ctx := context.Background()
-	bin := buildStatsctl(b)
+	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	es := genEntries(b, gen.Options{Games: n/12 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000})
+	es := e2etest.GenEntries(b, gen.Options{Games: n/12 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000})
 	es = es[:min(len(es), n)]
 	loadStart := time.Now()
-	xaddAll(ctx, b, rdb, "game_event_stream", es)
+	e2etest.XAddAll(ctx, b, rdb, "game_event_stream", es)
 	b.Logf("loaded %d entries in %s (not timed)", len(es), time.Since(loadStart).Round(time.Millisecond))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/cmdtest"
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/handler"
@@ -503,31 +504,7 @@ func nodeRestartMidReplay(t *testing.T, c *testredis.Cluster, ns string) {
 // one server.
 func allKeys(t *testing.T, rdb redis.UniversalClient, ns string) []string {
 	t.Helper()
-	var mu sync.Mutex
-	var keys []string
-	scan := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, ns+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			mu.Lock()
-			keys = append(keys, iter.Val())
-			mu.Unlock()
-		}
-		return iter.Err()
-	}
-	var err error
-	switch c := rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		t.Fatalf("client %T", rdb)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(keys)
-	return keys
+	return e2etest.Keys(ctx, t, rdb, ns+":*")
 }
 
 // dump reads every key of the namespace as text: zsets as member=score,
