@@ -135,9 +135,12 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	if eng == nil { // stopped while waiting
 		return nil
 	}
-	stream, closeStream, err := streamClient(ctx, f, o.streamRedis)
+	stream, closeStream, err := streamClient(ctx, f, o.streamRedis, log, o.cfg.ConnectTimeout)
 	if err != nil {
 		return err
+	}
+	if stream == nil { // stopped while waiting
+		return nil
 	}
 	defer closeStream()
 
@@ -209,27 +212,57 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 // connectStats opens the stats store, retrying with backoff while Redis is
 // unreachable (up to timeout when > 0). It returns nil, nil if ctx ends.
 func connectStats(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, timeout time.Duration) (*engine.Engine, error) {
+	var eng *engine.Engine
+	err := connectRetry(ctx, log, timeout, "stats redis", func() error {
+		var err error
+		eng, err = f.Engine(ctx)
+		if err != nil && f.Embedded() {
+			return &noRetry{err}
+		}
+		return err
+	})
+	return eng, err
+}
+
+// noRetry marks a connect error that waiting cannot fix.
+type noRetry struct{ err error }
+
+func (e *noRetry) Error() string { return e.err.Error() }
+func (e *noRetry) Unwrap() error { return e.err }
+
+// connectRetry runs connect until it succeeds, retrying with capped
+// exponential backoff and a log line per failure, for at most timeout when
+// timeout > 0. Usage errors and noRetry errors end it at once; a cancelled
+// ctx ends it with nil (the caller sees it was stopped).
+func connectRetry(ctx context.Context, log *slog.Logger, timeout time.Duration, what string, connect func() error) error {
 	start := time.Now()
 	wait := consumer.DefaultMinBackoff
 	for attempt := 1; ; attempt++ {
-		eng, err := f.Engine(ctx)
+		err := connect()
 		if err == nil {
-			return eng, nil
-		}
-		if f.Embedded() || cmdutil.IsUsage(err) || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				return nil, nil
+			if attempt > 1 {
+				log.Info(what+" answered; starting", "attempts", attempt)
 			}
-			return nil, err
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		var nr *noRetry
+		if errors.As(err, &nr) {
+			return nr.err
+		}
+		if cmdutil.IsUsage(err) {
+			return err
 		}
 		if timeout > 0 && time.Since(start) >= timeout {
-			log.Error("stats redis unavailable; giving up", "attempt", attempt, "connect_timeout", timeout.String(), "err", err.Error())
-			return nil, fmt.Errorf("stats redis did not answer within --connect-timeout %s: %w", timeout, err)
+			log.Error(what+" unavailable; giving up", "attempt", attempt, "connect_timeout", timeout.String(), "err", err.Error())
+			return fmt.Errorf("%s did not answer within --connect-timeout %s: %w", what, timeout, err)
 		}
-		log.Warn("stats redis unavailable; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err.Error())
+		log.Warn(what+" unavailable; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err.Error())
 		select {
 		case <-ctx.Done():
-			return nil, nil
+			return nil
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, consumer.DefaultMaxBackoff)
@@ -237,8 +270,11 @@ func connectStats(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, tim
 }
 
 // streamClient is the stream's Redis: --stream-redis, then the old
-// deployment's environment variable, then the stats Redis itself.
-func streamClient(ctx context.Context, f *cmdutil.Factory, flag string) (redis.UniversalClient, func(), error) {
+// deployment's environment variable, then the stats Redis itself. A URL
+// naming one node of a Redis Cluster reaches the whole cluster, as --redis
+// does; to find out, the server must answer, so this waits for it as
+// connectStats does. It returns a nil client if ctx ends meanwhile.
+func streamClient(ctx context.Context, f *cmdutil.Factory, flag string, log *slog.Logger, timeout time.Duration) (redis.UniversalClient, func(), error) {
 	url := flag
 	if url == "" {
 		url = f.Env(EnvStreamRedis)
@@ -251,8 +287,23 @@ func streamClient(ctx context.Context, f *cmdutil.Factory, flag string) (redis.U
 	if err != nil {
 		return nil, nil, err
 	}
-	// Not pinged here: the consumer retries (and honours --connect-timeout)
-	// when the stream server is not up yet.
+	if _, plain := rdb.(*redis.Client); plain {
+		err = connectRetry(ctx, log, timeout, "stream redis", func() error {
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("connect to stream redis at %s: %w (is the server running? check --stream-redis)", cmdutil.RedactURL(url), err)
+			}
+			return nil
+		})
+		if err != nil || ctx.Err() != nil {
+			_ = rdb.Close()
+			return nil, nil, err
+		}
+		if rdb, err = cmdutil.SeedIfCluster(ctx, rdb, url); err != nil {
+			return nil, nil, err
+		}
+	}
+	// A cluster client is not pinged here: the consumer retries (and
+	// honours --connect-timeout) while the cluster cannot serve yet.
 	return rdb, func() { _ = rdb.Close() }, nil
 }
 

@@ -52,6 +52,7 @@ func TestCluster(t *testing.T) {
 		{"ProductKeysShareOneSlot", productKeysShareOneSlot},
 		{"OneSeedNodeURL", oneSeedNodeURL},
 		{"NodeRestartMidReplay", nodeRestartMidReplay},
+		{"ConsumeStreamAndStats", consumeOnCluster},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f(t, c, "t"+strings.ToLower(tc.name))
@@ -594,4 +595,82 @@ func oneSeedNodeURL(t *testing.T, c *testredis.Cluster, ns string) {
 	if r.Code != 1 || !strings.Contains(r.Err, "SELECT is not allowed in cluster mode") {
 		t.Fatalf("database 1 on a cluster: exit %d %s", r.Code, r.Err)
 	}
+}
+
+// consumeOnCluster: `statsctl consume` with the stream, its group, the
+// dead-letter stream and its markers on the cluster, and the stats on it
+// too. The stream URL names ONE node (--stream-redis redis://host:port), so
+// it must be detected as a cluster. A "ghost" consumer reads entries and
+// dies without acknowledging them: they are taken over with XAUTOCLAIM. A
+// real consumer is SIGKILLed mid-stream. After two draining consumers the
+// end state equals one clean pass computed from the contract, each invalid
+// entry is dead-lettered once, and every dead-letter marker shares the
+// dead-letter stream's slot (so its script is legal on a cluster).
+func consumeOnCluster(t *testing.T, c *testredis.Cluster, ns string) {
+	bin := e2etest.BuildStatsctl(t)
+	cc := c.Client()
+	stream := ns + "-events" // no hash tag: the stream is its own slot
+	dead := stream + ":dead"
+	all := e2etest.GenEntries(t, gen.Options{Games: 800, Players: 80, Seed: 11, BadEvery: 40, Products: products})
+	all = append(all, e2etest.ExtraBad()...)
+	want := e2etest.ModelOf(all)
+	half := len(all) / 2
+	e2etest.XAddAll(ctx, t, cc, stream, all[:half])
+
+	// The ghost: creates the group, reads 150 entries, never acknowledges.
+	if err := cc.XGroupCreateMkStream(ctx, stream, "statsctl", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	ghost, err := cc.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "statsctl", Consumer: "ghost", Streams: []string{stream, ">"}, Count: 150}).Result()
+	if err != nil || len(ghost[0].Messages) != 150 {
+		t.Fatalf("ghost read: %v", err)
+	}
+
+	seedURL := "redis://" + c.Nodes()[1].Addr
+	common := []string{"--namespace", ns, "--stream", stream, "--redis", c.URL(), "--metrics-addr", "off", "--claim-after", "300ms", "--count", "100"}
+	k := e2etest.StartConsume(t, bin, append(common, "--stream-redis", seedURL, "--log-level", "warn")...)
+	deadline := time.Now().Add(20 * time.Second)
+	for cc.Exists(ctx, ns+":{exrps}:lb:wins").Val() == 0 && time.Now().Before(deadline) && !k.Exited() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	k.Kill(t)
+	if out := k.Output(); strings.Contains(out, "MOVED") || strings.Contains(out, "level=ERROR") {
+		t.Fatalf("consumer via one node's URL failed:\n%s", e2etest.Tail(out))
+	}
+	e2etest.XAddAll(ctx, t, cc, stream, all[half:])
+
+	d1 := e2etest.StartConsume(t, bin, append(common, "--stream-redis", seedURL, "--drain")...)
+	d2 := e2etest.StartConsume(t, bin, append(common, "--drain")...)
+	claimed := false
+	for _, d := range []*e2etest.Proc{d1, d2} {
+		if code := d.Wait(t, 60*time.Second); code != 0 {
+			t.Fatalf("drain: exit %d; log:\n%s", code, e2etest.Tail(d.Output()))
+		}
+		claimed = claimed || strings.Contains(d.Output(), "claimed entries left pending by another consumer")
+	}
+	if !claimed {
+		t.Errorf("no consumer logged claiming the ghost's entries")
+	}
+	if n := cc.XLen(ctx, stream).Val(); n != int64(len(all)) {
+		t.Errorf("stream has %d entries, want the %d written: never trim or delete", n, len(all))
+	}
+	if p := e2etest.GroupPending(ctx, cc, stream, "statsctl"); p != 0 {
+		t.Errorf("%d entries still pending after the drain", p)
+	}
+	want.Compare(ctx, t, cc, ns)
+	reasons := e2etest.CheckDeadLetters(ctx, t, cc, dead, want.Invalid)
+
+	node := c.NodeClient(0)
+	deadSlot := node.ClusterKeySlot(ctx, dead).Val()
+	markers := e2etest.Keys(ctx, t, cc, ns+":deadseen:*")
+	if len(markers) == 0 {
+		t.Fatal("no dead-letter markers written")
+	}
+	for _, m := range markers {
+		if s := node.ClusterKeySlot(ctx, m).Val(); s != deadSlot {
+			t.Errorf("marker %s in slot %d, dead-letter stream %s in slot %d", m, s, dead, deadSlot)
+		}
+	}
+	t.Logf("%d entries (%d invalid: %v); stream on node %d, dead letters and %d marker keys on node %d (slot %d)",
+		len(all), want.Invalid, reasons, nodeOf(t, c, stream), len(markers), nodeOf(t, c, dead), deadSlot)
 }

@@ -144,20 +144,34 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("connect to redis at %s: %w (is the server running? check --redis)", RedactURL(url), err)
 	}
-	if _, plain := rdb.(*redis.Client); plain && f.emb == nil && IsClusterNode(ctx, rdb) {
-		// One node of a cluster given as redis://host:port: a plain client
-		// would fail with MOVED on most keys; use it as the cluster's seed.
-		_ = rdb.Close()
-		if rdb, err = OpenClusterSeed(url); err != nil {
+	if f.emb == nil {
+		if rdb, err = SeedIfCluster(ctx, rdb, url); err != nil {
 			return nil, err
-		}
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			_ = rdb.Close()
-			return nil, fmt.Errorf("connect to redis cluster at %s: %w", RedactURL(url), err)
 		}
 	}
 	f.rdb = rdb
 	return rdb, nil
+}
+
+// SeedIfCluster takes a client that has answered a PING. If it is a plain
+// client to one node of a cluster (redis://host:port naming a node), which
+// would fail with MOVED on most keys, it is closed and replaced by a
+// cluster client using that node as the seed; otherwise rdb is returned.
+// Both the stats Redis and the stream's (--stream-redis) go through it.
+func SeedIfCluster(ctx context.Context, rdb redis.UniversalClient, url string) (redis.UniversalClient, error) {
+	if _, plain := rdb.(*redis.Client); !plain || !IsClusterNode(ctx, rdb) {
+		return rdb, nil
+	}
+	_ = rdb.Close()
+	cc, err := OpenClusterSeed(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := cc.Ping(ctx).Err(); err != nil {
+		_ = cc.Close()
+		return nil, fmt.Errorf("connect to redis cluster at %s: %w", RedactURL(url), err)
+	}
+	return cc, nil
 }
 
 // IsClusterNode reports whether a server runs in cluster mode (INFO cluster
