@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short test-cluster lint cover completions bench bench-consume demo clean redis-server
+.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale demo clean redis-server
 
 all: lint test build
 
@@ -62,3 +62,24 @@ clean:
 
 bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local redis-server; one and two consumers
 	$(GO) test -run '^$$' -bench BenchmarkConsume -benchtime 1x -timeout 30m ./cmd/consume/
+
+# The fault suite: every test named TestFault* in any package (today
+# internal/faulttest; a serve fault test named TestFault... is picked up
+# too), with many seeded rounds, then each fuzz target for FUZZTIME. A
+# failure logs its seed: rerun with FAULT_SEED=<seed> FAULT_ROUNDS=<n>.
+# `make test` runs the same fault tests with 3 rounds.
+FAULT_ROUNDS ?= 20
+FUZZTIME     ?= 10s
+# package:FuzzTarget, each run for FUZZTIME; corpora in <package>/testdata/fuzz/<FuzzTarget>/.
+# TODO(config): add ./internal/config:FuzzConfig when the config package lands.
+# TODO(serve): add the HTTP routes target (e.g. ./cmd/serve:FuzzRoutes) when serve lands.
+FUZZ_TARGETS ?= ./internal/event:FuzzDecoder ./internal/engine:FuzzStreamEntry
+test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start) + bounded fuzzing
+	FAULT_ROUNDS=$(FAULT_ROUNDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench-scale: ## combined consume rate of 1, 2 and 4 consumers on one redis-server and on a 3-master cluster (BENCH_EVENTS, default 1,000,000)
+	$(GO) test -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 60m -v ./cmd/consume/
