@@ -28,7 +28,7 @@ func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	es := e2etest.GenEntries(b, gen.Options{Games: n/12 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000})
+	es := e2etest.GenEntries(b, gen.Options{Games: n/8 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000})
 	es = es[:min(len(es), n)]
 	srv := testredis.Start(b)
 	cl := testredis.StartCluster(b)
