@@ -16,6 +16,7 @@ import (
 
 	"github.com/varcade/statsctl/cmd/leaderboard"
 	"github.com/varcade/statsctl/cmd/record"
+	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/cmd/stats"
 	"github.com/varcade/statsctl/cmd/track"
 	"github.com/varcade/statsctl/internal/cmdutil"
@@ -55,6 +56,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		track.NewCmd(f),
 		leaderboard.NewCmd(f),
 		stats.NewCmd(f),
+		serve.NewCmd(f),
 	)
 	return root
 }
