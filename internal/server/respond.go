@@ -147,7 +147,7 @@ func appendPyString(b []byte, s string) []byte {
 			b = append(b, '\\', 'b')
 		case r == '\f':
 			b = append(b, '\\', 'f')
-		case r < 0x20:
+		case r < 0x20 || r == 0x7f: // Python escapes all outside ' '..'~'
 			b = u4(b, r)
 		case r < 0x80:
 			b = append(b, byte(r))
