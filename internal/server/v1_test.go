@@ -104,7 +104,7 @@ func TestV1Player(t *testing.T) {
 	f.get("/v1/products/exrps/players/u9").want(t, 200,
 		`{"product_id":"exrps","user_id":"u9","board":"wins","rank":null,"score":null,"percentile":null,"total":4,"stats":{"scissors_selection_count":1}}`+"\n")
 	f.get("/v1/products/exrps/players/nobody").wantError(t, 404, "player_not_found")
-	f.get("/v1/products/exrps/players/" + strings.Repeat("x", 129)).wantError(t, 400, "invalid_user")
+	f.get("/v1/products/exrps/players/"+strings.Repeat("x", 129)).wantError(t, 400, "invalid_user")
 }
 
 func TestV1Products(t *testing.T) {
