@@ -83,19 +83,24 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.DurationVar(&o.saveInterval, "save-interval", 10*time.Second, "with the embedded store: how often to save a snapshot (also saved at shutdown)")
 	fl.DurationVar(&o.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 	fl.DurationVar(&o.readyTimeout, "ready-timeout", server.DefaultReadyTimeout, "how long /readyz waits for Redis")
-	fl.BoolVar(&o.accessLog, "access-log", true, "log one line per request to stderr")
+	fl.BoolVar(&o.accessLog, "access-log", true, "log one line per request to stderr (buffered, flushed every 100 ms)")
 	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
 func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) error {
+	// Logs (the access log above all) go through a buffer flushed every
+	// 100 ms and at exit; the start line and errors returned to Main are
+	// written directly.
+	logOut := newLogBuffer(f.IO.Err)
+	defer logOut.Flush()
 	var lh slog.Handler
 	switch o.logFormat {
 	case "text":
-		lh = slog.NewTextHandler(f.IO.Err, nil)
+		lh = slog.NewTextHandler(logOut, nil)
 	case "json":
-		lh = slog.NewJSONHandler(f.IO.Err, nil)
+		lh = slog.NewJSONHandler(logOut, nil)
 	default:
 		return cmdutil.UsageErrorf("--log-format %q: use text or json", o.logFormat)
 	}
@@ -138,7 +143,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) e
 	if err != nil {
 		return err
 	}
-	var bg []func(context.Context) error
+	bg := []func(context.Context) error{logOut.flushEvery(100 * time.Millisecond)}
 	api := "http://" + ln.Addr().String()
 	var line string
 	switch emb := f.EmbeddedStore(); {

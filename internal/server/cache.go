@@ -13,9 +13,10 @@ import (
 // the portal's hot path costs a map lookup instead of a round trip while
 // never serving a board older than the TTL plus one Redis read.
 type topCache struct {
-	ttl  time.Duration // <= 0: no caching, every call loads
-	now  func() time.Time
-	load func(ctx context.Context, product string) ([]byte, error)
+	ttl     time.Duration // <= 0: no caching, every call loads
+	timeout time.Duration // bound of one load
+	now     func() time.Time
+	load    func(ctx context.Context, product string) ([]byte, error)
 
 	mu      sync.RWMutex
 	entries map[string]topEntry
@@ -33,14 +34,16 @@ type topEntry struct {
 // (empty boards are not), and past this many the map is reset.
 const maxCachedProducts = 1000
 
-func newTopCache(ttl time.Duration, now func() time.Time, load func(context.Context, string) ([]byte, error)) *topCache {
-	return &topCache{ttl: ttl, now: now, load: load, entries: map[string]topEntry{}}
+func newTopCache(ttl, timeout time.Duration, now func() time.Time, load func(context.Context, string) ([]byte, error)) *topCache {
+	return &topCache{ttl: ttl, timeout: timeout, now: now, load: load, entries: map[string]topEntry{}}
 }
 
 // get returns the encoded top ten of product, from memory when fresh.
 func (c *topCache) get(ctx context.Context, product string) ([]byte, error) {
 	if c.ttl <= 0 {
-		return c.load(ctx, product)
+		lctx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+		return c.load(lctx, product)
 	}
 	c.mu.RLock()
 	e, ok := c.entries[product]
@@ -56,7 +59,7 @@ func (c *topCache) get(ctx context.Context, product string) ([]byte, error) {
 	ch := c.group.DoChan(product, func() (any, error) {
 		// Detached from the first caller's context: a client hanging up must
 		// not fail the read for everyone waiting on it. Bounded instead.
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		body, err := c.load(lctx, product)
 		if err != nil {

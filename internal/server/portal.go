@@ -24,7 +24,7 @@ const invalidProductBody = "Invalid product Id"
 
 func (s *Server) portalProduct(w http.ResponseWriter, r *http.Request) (string, bool) {
 	p := r.PathValue("product")
-	infoOf(r).product = s.labels.label(p)
+	infoOf(w).product = s.labels.label(p)
 	if event.CheckProduct(p) != nil {
 		writeRaw(w, http.StatusBadRequest, "text/plain; charset=utf-8", []byte(invalidProductBody))
 		return "", false
@@ -115,6 +115,6 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(499)
 		return
 	}
-	s.log.Warn("store error", "route", infoOf(r).route, "err", err)
+	s.log.Warn("store error", "route", infoOf(w).route, "err", err)
 	writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the stats store did not answer; retry shortly")
 }

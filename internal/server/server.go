@@ -116,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(), metrics: m,
 		labels: newProductLabels(cfg.Registry)}
-	s.top = newTopCache(cfg.CacheTTL, cfg.Now, s.loadTopTen)
+	s.top = newTopCache(cfg.CacheTTL, cfg.RequestTimeout, cfg.Now, s.loadTopTen)
 	hit, miss, shared := m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss"), m.cache.WithLabelValues("shared")
 	s.top.onHit = hit.Inc
 	s.top.onMiss = func(sh bool) {
@@ -135,7 +135,9 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Metrics() *prometheus.Registry { return s.cfg.Metrics }
 
 func (s *Server) routes() {
-	s.handle("/leaderboards/top_ten/{product}", http.MethodGet, s.portalTopTen)
+	// The hot path bounds its own Redis read (topCache), so it skips the
+	// per-request deadline and its timer.
+	s.handleFast("/leaderboards/top_ten/{product}", http.MethodGet, s.portalTopTen)
 	s.handle("/stats/{product}/{user}", http.MethodGet, s.portalStats)
 
 	s.handle("/v1/openapi.json", http.MethodGet, s.openAPI)
@@ -145,20 +147,32 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/players/{user}", http.MethodGet, s.v1Player)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
 
-	s.handle("/healthz", http.MethodGet, s.healthz)
+	s.handleFast("/healthz", http.MethodGet, s.healthz)
 	s.handle("/readyz", http.MethodGet, s.readyz)
 	s.handle("/metrics", http.MethodGet, s.serveMetrics)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		infoOf(r).route = "unmatched"
+		infoOf(w).route = "unmatched"
 		writeError(w, http.StatusNotFound, "not_found", "no route "+r.URL.Path+"; see /v1/openapi.json for the API")
 	})
 }
 
 // handle registers a route for one method (GET also answers HEAD); other
 // methods get 405 with Allow. The pattern becomes the metrics route label.
+// The handler's context carries a deadline of RequestTimeout for its Redis
+// work.
 func (s *Server) handle(pattern, method string, h http.HandlerFunc) {
+	s.handleFast(pattern, method, func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		h(w, r.WithContext(ctx))
+	})
+}
+
+// handleFast is handle without the per-request deadline, for handlers that
+// do no I/O or bound it themselves.
+func (s *Server) handleFast(pattern, method string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		infoOf(r).route = pattern
+		infoOf(w).route = pattern
 		if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
 			w.Header().Set("Allow", method)
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+pattern+"; use "+method)
@@ -174,11 +188,11 @@ type reqInfo struct {
 	product string // already a bounded label value
 }
 
-type infoKey struct{}
-
-func infoOf(r *http.Request) *reqInfo {
-	if i, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
-		return i
+// infoOf finds the request's reqInfo through the ResponseWriter ServeHTTP
+// wrapped, which costs nothing per request (no context copy).
+func infoOf(w http.ResponseWriter) *reqInfo {
+	if sw, ok := w.(*statusWriter); ok {
+		return &sw.info
 	}
 	return &reqInfo{}
 }
@@ -188,6 +202,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	info   reqInfo
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -211,11 +226,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // ServeHTTP runs a request through recovery, metrics and the access log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
-	info := &reqInfo{route: "unmatched"}
-	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, info), s.cfg.RequestTimeout)
-	defer cancel()
-	r = r.WithContext(ctx)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, info: reqInfo{route: "unmatched"}}
+	info := &sw.info
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -232,7 +244,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		elapsed := s.now().Sub(start)
 		s.metrics.observe(info.route, info.product, sw.status, elapsed)
 		if s.cfg.AccessLog {
-			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", info.route), slog.Int("status", sw.status),
 				slog.Int64("bytes", sw.bytes), slog.Duration("duration", elapsed),

@@ -53,7 +53,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // v1Product checks the {product} path segment; ok=false means answered.
 func (s *Server) v1Product(w http.ResponseWriter, r *http.Request) (string, handler.Product, bool) {
 	p := r.PathValue("product")
-	infoOf(r).product = s.labels.label(p)
+	infoOf(w).product = s.labels.label(p)
 	if err := event.CheckProduct(p); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_product", err.Error())
 		return "", handler.Product{}, false
