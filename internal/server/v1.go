@@ -98,15 +98,15 @@ func truncate(s string, n int) string {
 }
 
 // intParam parses an optional non-negative integer query parameter.
-func intParam(w http.ResponseWriter, r *http.Request, name string, def, max int64) (int64, bool) {
+func intParam(w http.ResponseWriter, r *http.Request, name string, def, min, max int64) (int64, bool) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
 		return def, true
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > max {
+	if err != nil || n < min || n > max {
 		writeError(w, http.StatusBadRequest, "invalid_parameter",
-			fmt.Sprintf("%s=%q: want an integer from 0 to %d", name, truncate(v, 32), max))
+			fmt.Sprintf("%s=%q: want an integer from %d to %d", name, truncate(v, 32), min, max))
 		return 0, false
 	}
 	return n, true
@@ -173,15 +173,11 @@ func (s *Server) v1Leaderboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, ok := intParam(w, r, "limit", DefaultLimit, MaxLimit)
+	limit, ok := intParam(w, r, "limit", DefaultLimit, 1, MaxLimit)
 	if !ok {
 		return
 	}
-	if limit == 0 {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("limit=0: want an integer from 1 to %d", MaxLimit))
-		return
-	}
-	offset, ok := intParam(w, r, "offset", 0, MaxOffset)
+	offset, ok := intParam(w, r, "offset", 0, 0, MaxOffset)
 	if !ok {
 		return
 	}
@@ -224,7 +220,7 @@ func (s *Server) v1Around(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	n, ok := intParam(w, r, "n", DefaultNear, MaxNear)
+	n, ok := intParam(w, r, "n", DefaultNear, 0, MaxNear)
 	if !ok {
 		return
 	}
