@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale demo clean redis-server
+.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve fuzz demo clean redis-server
 
 all: lint test build
 
@@ -53,6 +53,20 @@ completions: build ## regenerate shell completions
 
 bench: ## track throughput: 1,000,000 events into a real local redis-server
 	$(GO) test -run '^$$' -bench BenchmarkTrack -benchtime 1x -timeout 30m ./internal/bench/
+
+FUZZTIME ?= 30s
+
+fuzz: ## run every fuzz target for FUZZTIME each (new failing inputs land in testdata/fuzz/)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench-serve: build ## portal top_ten under wrk against a real redis-server with 100,000 players (~2 min)
+	BIN=./$(BIN) ./internal/server/bench/bench-serve.sh $(SERVE_ARGS)
 
 demo: build ## the README's first command: replay the sample and show the board
 	./$(BIN) track -f testdata/exrps-sample.jsonl && ./$(BIN) leaderboard exrps

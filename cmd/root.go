@@ -17,6 +17,7 @@ import (
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
 	"github.com/varcade/statsctl/cmd/record"
+	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/cmd/stats"
 	"github.com/varcade/statsctl/cmd/track"
 	"github.com/varcade/statsctl/internal/cmdutil"
@@ -57,6 +58,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		leaderboard.NewCmd(f),
 		stats.NewCmd(f),
 		consume.NewCmd(f),
+		serve.NewCmd(f),
 	)
 	return root
 }

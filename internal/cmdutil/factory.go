@@ -50,6 +50,12 @@ type Factory struct {
 	// (or a test) can supply its own games.
 	NewRegistry func() (*handler.Registry, error)
 
+	// EmbeddedListen, when set before the store is first opened, makes the
+	// embedded store serve Redis on this address (and advertise it in the
+	// data dir), so game servers can XADD to it: `statsctl serve` sets it.
+	// Empty keeps the private random port every other command uses.
+	EmbeddedListen string
+
 	mu       sync.Mutex
 	rdb      redis.UniversalClient
 	emb      *embedded.Store
@@ -129,7 +135,7 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded store: %w (set --data-dir or --redis)", err)
 		}
-		emb, err := embedded.Open(embedded.Options{Dir: dir, Notify: f.IO.Err, Now: f.Now})
+		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now})
 		if err != nil {
 			return nil, err
 		}

@@ -33,6 +33,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -319,7 +320,11 @@ func (s *Store) restoreInto(m *miniredis.Miniredis, snap *snapshot) error {
 func dialMiniredis(m *miniredis.Miniredis) *redis.Client {
 	return redis.NewClient(&redis.Options{
 		Dialer: func(context.Context, string, string) (net.Conn, error) {
-			return m.Dial()
+			c, err := m.Dial()
+			if err != nil {
+				return nil, err
+			}
+			return newDrainedConn(c), nil
 		},
 		Protocol: 2, DisableIdentity: true, PoolSize: 1, MaxRetries: -1,
 		ReadTimeout: -1, WriteTimeout: -1,
@@ -438,4 +443,54 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// drainedConn reads the server's replies into an unbounded buffer as soon
+// as they are written. miniredis's in-memory connection is a synchronous
+// net.Pipe: a pipeline larger than its read buffer (a snapshot sends one
+// command per key) otherwise deadlocks, the server blocked writing a reply
+// nobody reads yet and the client blocked writing the rest of the pipeline.
+// Deadlines are not supported; dialMiniredis disables timeouts.
+type drainedConn struct {
+	net.Conn
+	mu   sync.Mutex
+	cond *sync.Cond
+	buf  bytes.Buffer
+	err  error
+}
+
+func newDrainedConn(c net.Conn) *drainedConn {
+	d := &drainedConn{Conn: c}
+	d.cond = sync.NewCond(&d.mu)
+	go d.pump()
+	return d
+}
+
+func (d *drainedConn) pump() {
+	b := make([]byte, 32<<10)
+	for {
+		n, err := d.Conn.Read(b)
+		d.mu.Lock()
+		d.buf.Write(b[:n])
+		if err != nil {
+			d.err = err
+		}
+		d.cond.Broadcast()
+		d.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (d *drainedConn) Read(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for d.buf.Len() == 0 && d.err == nil {
+		d.cond.Wait()
+	}
+	if d.buf.Len() > 0 {
+		return d.buf.Read(p)
+	}
+	return 0, d.err
 }

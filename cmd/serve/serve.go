@@ -1,0 +1,204 @@
+// Package serve is `statsctl serve`: the Game Portal's HTTP API, the v1 API
+// and, on the embedded store, a whole local stats platform in one process.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/server"
+)
+
+// Daemon builds a background task run alongside the HTTP server (the
+// stream consumer is one). It is called after the store is open; the task
+// it returns must stop when its context is cancelled. A task that fails
+// stops the server, so a supervisor can restart the whole process.
+type Daemon func(ctx context.Context, f *cmdutil.Factory) (func(context.Context) error, error)
+
+type options struct {
+	listen          string
+	redisListen     string
+	writeToken      string
+	maxBody         int64
+	cacheTTL        time.Duration
+	saveInterval    time.Duration
+	shutdownTimeout time.Duration
+	readyTimeout    time.Duration
+	accessLog       bool
+	logFormat       string
+}
+
+// NewCmd builds the command. daemons run in the same process as the server
+// and stop with it; root.go passes the stream consumer here.
+func NewCmd(f *cmdutil.Factory, daemons ...Daemon) *cobra.Command {
+	var o options
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Game Portal's API, the v1 JSON API and metrics over HTTP",
+		Long: `Serve leaderboards and player stats over HTTP.
+
+The Game Portal's routes answer exactly as the old Stats Tracker did:
+  GET /leaderboards/top_ten/<product_id>
+  GET /stats/<product_id>/<user_id>
+The v1 API (/v1/..., described at /v1/openapi.json), /healthz, /readyz and
+/metrics (Prometheus) are served on the same address.
+
+With no Redis configured, serve runs on the embedded store and also serves
+it as a Redis server on --redis-listen, so game servers can XADD events to
+it: one command is a whole local stats platform. The embedded data is saved
+every --save-interval and at shutdown.
+
+POST /v1/events (JSON or JSONL events) is enabled only with --write-token
+or STATSCTL_WRITE_TOKEN.`,
+		Example: `  statsctl serve
+  statsctl serve --listen :5000 --redis redis://stats-redis:6379/0
+  STATSCTL_WRITE_TOKEN=s3cret statsctl serve --listen 127.0.0.1:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !c.Flags().Changed("write-token") {
+				o.writeToken = f.Env("STATSCTL_WRITE_TOKEN")
+			}
+			if !c.Flags().Changed("listen") {
+				if v := f.Env("STATSCTL_LISTEN"); v != "" {
+					o.listen = v
+				}
+			}
+			return run(c.Context(), f, o, daemons)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env STATSCTL_LISTEN)")
+	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
+	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env STATSCTL_WRITE_TOKEN)")
+	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
+	fl.DurationVar(&o.cacheTTL, "cache-ttl", server.DefaultCacheTTL, "how long a top ten may be served from memory; 0 disables; must be under 1s")
+	fl.DurationVar(&o.saveInterval, "save-interval", 10*time.Second, "with the embedded store: how often to save a snapshot (also saved at shutdown)")
+	fl.DurationVar(&o.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
+	fl.DurationVar(&o.readyTimeout, "ready-timeout", server.DefaultReadyTimeout, "how long /readyz waits for Redis")
+	fl.BoolVar(&o.accessLog, "access-log", true, "log one line per request to stderr (buffered, flushed every 100 ms)")
+	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) error {
+	// Logs (the access log above all) go through a buffer flushed every
+	// 100 ms and at exit; the start line and errors returned to Main are
+	// written directly.
+	logOut := newLogBuffer(f.IO.Err)
+	defer logOut.Flush()
+	var lh slog.Handler
+	switch o.logFormat {
+	case "text":
+		lh = slog.NewTextHandler(logOut, nil)
+	case "json":
+		lh = slog.NewJSONHandler(logOut, nil)
+	default:
+		return cmdutil.UsageErrorf("--log-format %q: use text or json", o.logFormat)
+	}
+	log := slog.New(lh)
+	if o.maxBody <= 0 {
+		return cmdutil.UsageErrorf("--max-body must be positive (bytes)")
+	}
+	ttl := o.cacheTTL
+	switch {
+	case ttl < 0 || ttl >= server.MaxCacheTTL:
+		return cmdutil.UsageErrorf("--cache-ttl %s: use 0 (no cache) up to under %s", ttl, server.MaxCacheTTL)
+	case ttl == 0:
+		ttl = -1 // server.Config: negative disables
+	}
+	if o.writeToken != "" && len(o.writeToken) < 16 {
+		return cmdutil.UsageErrorf("the write token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.writeToken))
+	}
+	embedded := f.Embedded()
+	if embedded {
+		f.EmbeddedListen = o.redisListen
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen for HTTP on %s: %w (pick another with --listen)", o.listen, err)
+	}
+	defer ln.Close()
+	reg, err := f.Registry()
+	if err != nil {
+		return err
+	}
+	eng, err := f.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Store: eng.Store(), Engine: eng, Registry: reg, Logger: log, Now: f.Now,
+		WriteToken: o.writeToken, MaxBody: o.maxBody, CacheTTL: ttl,
+		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
+	})
+	if err != nil {
+		return err
+	}
+	bg := []func(context.Context) error{logOut.flushEvery(100 * time.Millisecond)}
+	api := "http://" + ln.Addr().String()
+	var line string
+	switch emb := f.EmbeddedStore(); {
+	case emb != nil && !emb.Remote():
+		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there); data in %s, saved every %s and at shutdown",
+			api, emb.Addr(), emb.Dir(), o.saveInterval)
+		if o.saveInterval > 0 {
+			bg = append(bg, saveEvery(emb, o.saveInterval, log))
+		}
+	case emb != nil:
+		line = fmt.Sprintf("statsctl serve: API on %s; using the embedded store another statsctl serves on %s (data in %s)", api, emb.Addr(), emb.Dir())
+	default:
+		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, cmdutil.RedactURL(f.RedisURL()))
+	}
+	for _, d := range daemons {
+		task, err := d(ctx, f)
+		if err != nil {
+			return err
+		}
+		if task != nil {
+			bg = append(bg, task)
+		}
+	}
+	if o.writeToken != "" {
+		line += "; POST /v1/events enabled"
+	}
+	fmt.Fprintln(f.IO.Err, line)
+	err = srv.Run(ctx, server.RunOptions{Listener: ln, Background: bg, ShutdownTimeout: o.shutdownTimeout})
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// saver is the part of the embedded store the periodic save needs.
+type saver interface{ Save() error }
+
+// saveEvery snapshots the embedded store periodically so a crash loses at
+// most one interval; the final save happens when the factory closes it.
+func saveEvery(s saver, every time.Duration, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := s.Save(); err != nil && !errors.Is(ctx.Err(), context.Canceled) {
+					// Keep serving: the next save may succeed and the data is
+					// still in memory; say so loudly.
+					log.Error("save embedded snapshot", "err", strings.TrimSpace(err.Error()))
+				}
+			}
+		}
+	}
+}
