@@ -56,7 +56,7 @@ bench: ## track throughput: 1,000,000 events into a real local redis-server
 
 FUZZTIME ?= 30s
 
-fuzz: ## run every fuzz target for FUZZTIME each (new failing inputs land in testdata/fuzz/)
+fuzz: ## run every fuzz target for FUZZTIME each; seed corpora live in <package>/testdata/fuzz/<Target>/
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
@@ -77,23 +77,15 @@ clean:
 bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local redis-server; one and two consumers
 	$(GO) test -run '^$$' -bench BenchmarkConsume -benchtime 1x -timeout 30m ./cmd/consume/
 
-# The fault suite: every test named TestFault* in any package (today
-# internal/faulttest; a serve fault test named TestFault... is picked up
-# too), with many seeded rounds, then each fuzz target for FUZZTIME. A
-# failure logs its seed: rerun with FAULT_SEED=<seed> FAULT_ROUNDS=<n>.
-# `make test` runs the same fault tests with 3 rounds.
-FAULT_ROUNDS ?= 20
-FUZZTIME     ?= 10s
-# package:FuzzTarget, each run for FUZZTIME; corpora in <package>/testdata/fuzz/<FuzzTarget>/.
-# TODO(config): add ./internal/config:FuzzConfig when the config package lands.
-# TODO(serve): add the HTTP routes target (e.g. ./cmd/serve:FuzzRoutes) when serve lands.
-FUZZ_TARGETS ?= ./internal/event:FuzzDecoder ./internal/engine:FuzzStreamEntry
+# The fault suite: every test named TestFault* in any package, with many
+# seeded rounds, then every fuzz target for FAULT_FUZZTIME. A failure logs
+# its seed: rerun with FAULT_SEED=<seed> FAULT_ROUNDS=<n>. `make test` runs
+# the same fault tests with 3 rounds.
+FAULT_ROUNDS   ?= 20
+FAULT_FUZZTIME ?= 10s
 test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start) + bounded fuzzing
 	FAULT_ROUNDS=$(FAULT_ROUNDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
-	done
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FAULT_FUZZTIME)
 
 bench-scale: ## combined consume rate of 1, 2 and 4 consumers on one redis-server and on a 3-master cluster (BENCH_EVENTS, default 1,000,000)
 	$(GO) test -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 60m -v ./cmd/consume/
