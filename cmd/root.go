@@ -58,7 +58,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		leaderboard.NewCmd(f),
 		stats.NewCmd(f),
 		consume.NewCmd(f),
-		serve.NewCmd(f),
+		serve.NewCmd(f, consume.InProcess),
 	)
 	return root
 }

@@ -21,7 +21,7 @@ import (
 // stream consumer is one). It is called after the store is open; the task
 // it returns must stop when its context is cancelled. A task that fails
 // stops the server, so a supervisor can restart the whole process.
-type Daemon func(ctx context.Context, f *cmdutil.Factory) (func(context.Context) error, error)
+type Daemon func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger) (func(context.Context) error, error)
 
 type options struct {
 	listen          string
@@ -159,7 +159,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) e
 		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, cmdutil.RedactURL(f.RedisURL()))
 	}
 	for _, d := range daemons {
-		task, err := d(ctx, f)
+		task, err := d(ctx, f, log)
 		if err != nil {
 			return err
 		}

@@ -17,9 +17,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/cmd"
+	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/internal/cmdutil"
-	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
@@ -75,45 +75,16 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// The one-command platform: embedded store listening for game servers, a
-// background daemon plugged in through the hook (here a tiny stream reader
-// standing in for the real consumer), periodic and final snapshots.
-func TestServeEmbeddedPlatform(t *testing.T) {
-	dir := t.TempDir()
-	redisAddr := freeAddr(t)
-	var errOut syncBuf
-	f := cmdutil.New(cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: &errOut}, noEnv)
+// startEmbeddedServe runs `statsctl serve` on the embedded store in a data
+// dir, with the real in-process consumer, and returns the API base URL, the
+// start line, a stop function and the exit-code channel.
+func startEmbeddedServe(t *testing.T, dir, redisAddr string, errOut *syncBuf) (api, line string, stop func() int) {
+	t.Helper()
+	f := cmdutil.New(cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: errOut}, noEnv)
 	f.Flags.DataDir = dir
-	var daemonStopped sync.WaitGroup
-	daemonStopped.Add(1)
-	streamReader := func(ctx context.Context, f *cmdutil.Factory) (func(context.Context) error, error) {
-		eng, err := f.Engine(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error {
-			defer daemonStopped.Done()
-			rdb := eng.Store().Client()
-			last := "0"
-			for ctx.Err() == nil {
-				res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{"game_event_stream", last}, Block: 50 * time.Millisecond}).Result()
-				if err != nil {
-					continue
-				}
-				for _, m := range res[0].Messages {
-					last = m.ID
-					if _, err := eng.Apply(ctx, []event.Event{event.FromStream(m.ID, m.Values)}); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}, nil
-	}
-	c := serve.NewCmd(f, streamReader)
+	c := serve.NewCmd(f, consume.InProcess)
 	c.SetArgs([]string{"--listen", "127.0.0.1:0", "--redis-listen", redisAddr, "--save-interval", "100ms", "--access-log=false"})
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan int, 1)
 	go func() {
 		err := c.ExecuteContext(ctx)
@@ -127,7 +98,41 @@ func TestServeEmbeddedPlatform(t *testing.T) {
 		}
 		done <- 0
 	}()
-	api, line := waitLine(t, &errOut, done)
+	api, line = waitLine(t, errOut, done)
+	stop = func() int {
+		cancel() // what SIGTERM does through cmd.Main
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return api, line, stop
+}
+
+func waitBody(t *testing.T, url, want string) {
+	t.Helper()
+	var body string
+	for i := 0; i < 250; i++ {
+		if _, body = get(t, url); body == want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("GET %s:\n got %q\nwant %q", url, body, want)
+}
+
+// The one-command platform: the embedded store listens for game servers,
+// the real consumer runs in-process, snapshots are periodic and final, and
+// a restarted serve neither loses nor recounts anything.
+func TestServeEmbeddedPlatform(t *testing.T) {
+	dir := t.TempDir()
+	redisAddr := freeAddr(t)
+	var errOut syncBuf
+	api, line, stop := startEmbeddedServe(t, dir, redisAddr, &errOut)
 	for _, want := range []string{"embedded Redis on " + redisAddr, "game servers XADD game_event_stream there", "data in " + dir, "saved every 100ms and at shutdown"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("start line %q lacks %q", line, want)
@@ -135,23 +140,17 @@ func TestServeEmbeddedPlatform(t *testing.T) {
 	}
 
 	// A game server XADDs to the embedded Redis, as it did to the old one.
-	gs := redis.NewClient(&redis.Options{Addr: redisAddr})
-	defer gs.Close()
-	if err := gs.XAdd(context.Background(), &redis.XAddArgs{Stream: "game_event_stream", Values: []string{
-		"product_id", "exrps", "game_id", "g42", "type", "game_over", "winner_id", "u1", "loser_id", "u2"}}).Err(); err != nil {
-		t.Fatalf("XADD to the embedded store: %v", err)
-	}
-	want := `[{"score":1.0,"user_id":"u1"},{"score":0.0,"user_id":"u2"}]` + "\n"
-	var body string
-	for i := 0; i < 200; i++ {
-		if _, body = get(t, api+"/leaderboards/top_ten/exrps"); body == want {
-			break
+	xadd := func(winner, loser string) {
+		t.Helper()
+		gs := redis.NewClient(&redis.Options{Addr: redisAddr})
+		defer gs.Close()
+		if err := gs.XAdd(context.Background(), &redis.XAddArgs{Stream: "game_event_stream", Values: []string{
+			"product_id", "exrps", "game_id", "g42", "type", "game_over", "winner_id", winner, "loser_id", loser}}).Err(); err != nil {
+			t.Fatalf("XADD to the embedded store: %v", err)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	if body != want {
-		t.Fatalf("top ten after XADD: %q", body)
-	}
+	xadd("u1", "u2")
+	waitBody(t, api+"/leaderboards/top_ten/exrps", `[{"score":1.0,"user_id":"u1"},{"score":0.0,"user_id":"u2"}]`+"\n")
 	if code, body := get(t, api+"/readyz"); code != 200 {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
@@ -167,23 +166,27 @@ func TestServeEmbeddedPlatform(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-
-	cancel() // what SIGTERM does through cmd.Main
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
 	}
-	daemonStopped.Wait()
 
 	// The data outlives the process: the next command reads it.
 	var out bytes.Buffer
 	if code := cmd.Run(context.Background(), []string{"--data-dir", dir, "stats", "exrps", "u2", "-o", "json"},
-		cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: io.Discard}, noEnv); code != 0 || !strings.Contains(out.String(), `"losses"`) {
+		cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: io.Discard}, noEnv); code != 0 || strings.TrimSpace(out.String()) != `{"games":1,"wins":0,"losses":1}` {
 		t.Fatalf("stats after serve stopped: %d %s", code, out.String())
+	}
+
+	// Serve again on the same data: the stream, the group's position and the
+	// applied-event markers were saved, so the first game is not counted
+	// again and a new one is.
+	var errOut2 syncBuf
+	api, _, stop = startEmbeddedServe(t, dir, redisAddr, &errOut2)
+	xadd("u2", "u1")
+	waitBody(t, api+"/stats/exrps/u2", `{"games":"2","losses":"1","wins":"1"}`+"\n")
+	waitBody(t, api+"/leaderboards/top_ten/exrps", `[{"score":1.0,"user_id":"u2"},{"score":1.0,"user_id":"u1"}]`+"\n")
+	if code := stop(); code != 0 {
+		t.Fatalf("second serve exited %d: %s", code, errOut2.String())
 	}
 }
 
