@@ -107,6 +107,7 @@ type Store struct {
 	addrFile bool // we wrote DIR/server.addr
 	closed   bool
 	closeErr error
+	ticked   time.Time // when TTLs were last advanced (guarded by mu)
 }
 
 // DefaultDir is where statsctl keeps data when the user names no directory:
@@ -266,8 +267,11 @@ func (s *Store) start(listen string) error {
 		return fmt.Errorf("embedded store %s: load snapshot: %s: %w (the file was left untouched; move it aside to start empty, or restore a backup)", s.dir, snapPath, err)
 	}
 
+	// TTLs advance in Save (see advanceTTLs), not on every command:
+	// miniredis's ClockTTL walks and sorts every key on each command, which
+	// made a replay over a few thousand players minutes long.
 	m := miniredis.NewMiniRedis()
-	m.ClockTTL(true)
+	s.ticked = s.now()
 	if snap != nil {
 		if err := s.restoreInto(m, snap); err != nil {
 			m.Close()
@@ -358,7 +362,20 @@ func (s *Store) Save() error {
 	return s.saveLocked()
 }
 
+// advanceTTLs lets the time since the last call run off every TTL at once
+// (expiring what is due), so the snapshot records true remaining times. One
+// pass per save keeps commands O(1); between saves a TTL may overrun by up
+// to one save interval, which only ever keeps data a little longer.
+func (s *Store) advanceTTLs() {
+	now := s.now()
+	if el := now.Sub(s.ticked); el > 0 {
+		s.m.FastForward(el)
+		s.ticked = now
+	}
+}
+
 func (s *Store) saveLocked() error {
+	s.advanceTTLs()
 	c := dialMiniredis(s.m)
 	defer c.Close()
 	snap, err := capture(context.Background(), c, s.now())

@@ -746,3 +746,32 @@ func TestUnsupportedTypeReportedNotDropped(t *testing.T) {
 		t.Fatalf("other keys not saved: kept=%q", v)
 	}
 }
+
+// TTLs run down while the store is open: a Save after the clock moved past a
+// key's TTL drops the key, and a longer one keeps what is left. (They are
+// advanced per save, not per command, so commands stay O(1).)
+func TestTTLAgesWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s, err := Open(Options{Dir: dir, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	c.Set(ctx, "short", "x", time.Minute)
+	c.Set(ctx, "long", "y", time.Hour)
+	now = now.Add(2 * time.Minute)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Exists(ctx, "short").Val(); n != 0 {
+		t.Fatal("key with a 1m TTL survived 2m")
+	}
+	if ttl := c.PTTL(ctx, "long").Val(); ttl != 58*time.Minute {
+		t.Fatalf("long TTL = %v, want 58m", ttl)
+	}
+}
