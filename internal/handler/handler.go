@@ -98,7 +98,15 @@ const (
 	ReasonUnknownWeapon = "unknown_weapon"
 	ReasonSamePlayer    = "same_player"
 	ReasonMalformed     = "malformed"
+	// ReasonUnknownValue: a configured stats rule met a value its value map
+	// does not list.
+	ReasonUnknownValue = "unknown_value"
 )
+
+// Reasons lists every reason code, for validating configuration.
+func Reasons() []string {
+	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue}
+}
 
 // Invalidf builds an Invalid with a formatted detail.
 func Invalidf(reason, format string, args ...any) *Invalid {
