@@ -51,7 +51,7 @@ trip. See docs/ratings.md.`,
   statsctl rebuild exrps --board elo -f 2026-10.jsonl -f 2026-11.jsonl`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
-		RunE: func(c *cobra.Command, args []string) error { return run(c.Context(), f, args[0], o) },
+		RunE:              func(c *cobra.Command, args []string) error { return run(c.Context(), f, args[0], o) },
 	}
 	c.Flags().StringVar(&o.board, "board", "", "board to rebuild (required)")
 	c.Flags().BoolVar(&o.fromStream, "from-stream", false, "replay the event stream from its first entry")

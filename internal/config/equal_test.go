@@ -77,7 +77,9 @@ func TestRulesEqualBuiltin(t *testing.T) {
 			eng := engine.New(reg, store.New(rdb, store.Options{Namespace: ns}))
 			sum, err := eng.Run(context.Background(), event.NewDecoder(bytes.NewReader(file.Bytes()), "gen.jsonl"), engine.RunOptions{
 				BatchSize: 300,
-				OnSkip:    func(src event.Source, o engine.Outcome) { skips = append(skips, fmt.Sprintf("%s %s %s", src, o.Product, o.Reason)) },
+				OnSkip: func(src event.Source, o engine.Outcome) {
+					skips = append(skips, fmt.Sprintf("%s %s %s", src, o.Product, o.Reason))
+				},
 			})
 			if err != nil {
 				t.Fatal(err)
