@@ -90,3 +90,8 @@ func benchRun(b *testing.B, reg *handler.Registry) {
 // through engine.Run into a real redis-server with wins-only scoring: the
 // path ratings must not slow down.
 func BenchmarkRunStateless(b *testing.B) { benchRun(b, statelessRegistry(b)) }
+
+// BenchmarkRunElo is the same replay with the built-in exrps, which keeps an
+// Elo board beside wins: every game_over reads both ratings first. It shows
+// what the stateful path costs, next to BenchmarkRunStateless.
+func BenchmarkRunElo(b *testing.B) { benchRun(b, handler.Builtin()) }

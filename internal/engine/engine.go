@@ -157,8 +157,9 @@ func (e *Engine) prepare(entries []entry) *Prepared {
 			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: en.bad.Err.Error()}
 			continue
 		}
-		if en.ev.Validate() == nil {
-			prod := en.ev.Product()
+		// Only products with a stateful scorer pay for the Needs check;
+		// wins-only products go straight to Prepare as before ratings.
+		if prod := en.ev.Product(); e.reg.Lookup(prod).Stateful() && en.ev.Validate() == nil {
 			if needs := e.reg.Lookup(prod).Needs(en.ev); len(needs) > 0 {
 				if p.deferred == nil {
 					p.deferred = map[string][]deferred{}
