@@ -14,8 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varcade/statsctl/cmd/configcmd"
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
+	"github.com/varcade/statsctl/cmd/rebuild"
 	"github.com/varcade/statsctl/cmd/record"
 	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/cmd/stats"
@@ -46,6 +48,16 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 	pf.StringVar(&f.Flags.Namespace, "namespace", "statsctl", "prefix of every Redis key statsctl writes")
 	pf.StringVarP(&f.Flags.Output, "output", "o", "table", "output format: table, json or csv")
 	pf.BoolVar(&f.Flags.NoColor, "no-color", false, "plain output without colors (also: NO_COLOR env)")
+	pf.StringVar(&f.Flags.Config, "config", "", "games configuration file: products, boards, stats rules (env STATSCTL_CONFIG; default: built-in games)")
+	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
+	// A bad games config is refused at start, before anything is opened.
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if f.ConfigPath() == "" || c.Name() == "check" || c.Name() == "help" || c.Name() == "version" || strings.HasPrefix(c.Name(), "__complete") || c.Parent() != nil && c.Parent().Name() == "completion" {
+			return nil
+		}
+		_, err := f.Registry()
+		return err
+	}
 	pf.StringVar(&f.Flags.DataDir, "data-dir", "", "directory of the embedded store (env STATSCTL_DATA_DIR; default $XDG_DATA_HOME/statsctl)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.MarkPersistentFlagDirname("data-dir")
@@ -59,6 +71,8 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		stats.NewCmd(f),
 		consume.NewCmd(f),
 		serve.NewCmd(f, consume.InProcess),
+		configcmd.NewCmd(f),
+		rebuild.NewCmd(f),
 	)
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/render"
 )
 
@@ -15,6 +16,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stats PRODUCT USER",
 		Short: "Show a player's statistics in a product",
+		Long: `Show a player's statistics in a product: the counters its stats rules keep
+(games, wins, losses...) and, for each rating board, the player's rating
+(<board>_rating, <board>_games; Glicko-2 adds <board>_rd and <board>_volatility).`,
 		Example: `  statsctl stats exrps u1
   statsctl stats exrps u1 -o json`,
 		Args:              cmdutil.ExactArgs(2, "PRODUCT USER"),
@@ -48,12 +52,34 @@ func run(c *cobra.Command, f *cmdutil.Factory, product, user string) error {
 	if err != nil {
 		return err
 	}
+	// Rating boards keep their state apart from the stats hash (so a
+	// rebuild can swap a board whole); show it as stats too.
+	prod := reg.Lookup(product)
+	var rated []string
+	describers := map[string]handler.Describer{}
+	for _, b := range prod.Boards {
+		if d, ok := b.Scorer.(handler.Describer); ok {
+			rated = append(rated, b.Name)
+			describers[b.Name] = d
+		}
+	}
+	if len(rated) > 0 {
+		states, err := st.PlayerStates(c.Context(), product, user, rated)
+		if err != nil {
+			return err
+		}
+		for b, text := range states {
+			for _, kv := range describers[b].Describe(b, text) {
+				m[kv[0]] = kv[1]
+			}
+		}
+	}
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
 	}
 	rows := make([]render.Stat, 0, len(m))
-	for _, n := range reg.Lookup(product).OrderStats(names) {
+	for _, n := range prod.OrderStats(names) {
 		rows = append(rows, render.Stat{Name: n, Value: m[n]})
 	}
 	if len(rows) == 0 && f.IsPeople() {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/varcade/statsctl/internal/config"
 	"github.com/varcade/statsctl/internal/embedded"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/handler"
@@ -36,6 +37,7 @@ type Globals struct {
 	Output    string
 	NoColor   bool
 	DataDir   string
+	Config    string // games configuration file; "" = STATSCTL_CONFIG, then built-in games
 }
 
 // Factory hands commands their dependencies. Nothing is opened until a
@@ -69,10 +71,34 @@ func New(io IOStreams, getenv func(string) (string, bool)) *Factory {
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
-	return &Factory{
+	f := &Factory{
 		IO: io, Getenv: getenv, Now: time.Now,
-		NewRegistry: func() (*handler.Registry, error) { return handler.Builtin(), nil },
 	}
+	f.NewRegistry = f.configRegistry
+	return f
+}
+
+// ConfigPath is the games configuration in force: --config, then
+// STATSCTL_CONFIG; "" means the built-in games.
+func (f *Factory) ConfigPath() string {
+	if f.Flags.Config != "" {
+		return f.Flags.Config
+	}
+	return f.Env("STATSCTL_CONFIG")
+}
+
+// configRegistry builds the registry from the config file, or the built-in
+// games when none is given. A bad file is an error naming line and reason.
+func (f *Factory) configRegistry() (*handler.Registry, error) {
+	path := f.ConfigPath()
+	if path == "" {
+		return handler.Builtin(), nil
+	}
+	reg, err := config.LoadRegistry(path)
+	if err != nil {
+		return nil, fmt.Errorf("games config (fix it, or check it with 'statsctl config check %s'):\n%w", path, err)
+	}
+	return reg, nil
 }
 
 // Env returns an environment variable ("" when unset).

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
@@ -56,7 +57,14 @@ type Outcome struct {
 type Engine struct {
 	reg *handler.Registry
 	st  *store.Store
+
+	conflicts atomic.Int64
 }
+
+// Conflicts counts product batches that were re-read and recomputed
+// because another writer changed a rating first: a gauge of contention
+// between consumers, for metrics and tests.
+func (e *Engine) Conflicts() int64 { return e.conflicts.Load() }
 
 // New makes an engine. Both arguments are required.
 func New(reg *handler.Registry, st *store.Store) *Engine {
@@ -107,10 +115,23 @@ func reasonOf(ev event.Event) string {
 // Prepared is a batch whose handlers have run but whose changes are not yet
 // written. Splitting the two lets a replay run handlers for the next batch
 // while Redis writes the previous one.
+//
+// Events for stateful scorers (Elo, Glicko-2) cannot be computed without
+// I/O, so PrepareBatch only sets them aside; Commit reads their ratings,
+// runs their handlers and writes under guards, retrying on conflict. Their
+// Outcomes here are provisional (Applied) until Commit.
 type Prepared struct {
 	Outcomes []Outcome
 	batches  map[string][]store.Item
 	where    map[string][]int // product -> index in Outcomes of each item
+	deferred map[string][]deferred
+}
+
+// deferred is an event of a stateful product, waiting for its ratings.
+type deferred struct {
+	at    int // index in Outcomes
+	ev    event.Event
+	needs []handler.Ref
 }
 
 // PrepareBatch runs the handlers over a batch of events.
@@ -136,6 +157,18 @@ func (e *Engine) prepare(entries []entry) *Prepared {
 			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: en.bad.Err.Error()}
 			continue
 		}
+		// Only products with a stateful scorer pay for the Needs check;
+		// wins-only products go straight to Prepare as before ratings.
+		if prod := en.ev.Product(); e.reg.Lookup(prod).Stateful() && en.ev.Validate() == nil {
+			if needs := e.reg.Lookup(prod).Needs(en.ev); len(needs) > 0 {
+				if p.deferred == nil {
+					p.deferred = map[string][]deferred{}
+				}
+				p.deferred[prod] = append(p.deferred[prod], deferred{at: i, ev: en.ev, needs: needs})
+				p.Outcomes[i] = Outcome{Status: Applied, Product: prod}
+				continue
+			}
+		}
 		item, out := e.Prepare(en.ev)
 		p.Outcomes[i] = out
 		if out.Status == Applied {
@@ -151,6 +184,9 @@ func (e *Engine) prepare(entries []entry) *Prepared {
 // applied before come back as Duplicate. On error the batch may be
 // committed again: events with ids will not count twice.
 func (e *Engine) Commit(ctx context.Context, p *Prepared) ([]Outcome, error) {
+	if len(p.deferred) > 0 {
+		return e.commitStateful(ctx, p)
+	}
 	res, err := e.st.Apply(ctx, p.batches)
 	if err != nil {
 		return nil, err

@@ -59,12 +59,12 @@ func TestApplyOutcomesInOrder(t *testing.T) {
 	}
 }
 
-type sliceSource struct {
+type lineSource struct {
 	lines []string
 	i     int
 }
 
-func (s *sliceSource) Next() (event.Event, error) {
+func (s *lineSource) Next() (event.Event, error) {
 	if s.i >= len(s.lines) {
 		return event.Event{}, io.EOF
 	}
@@ -88,7 +88,7 @@ func TestRunReportsSkipsInLineOrderAndDryRunWritesNothing(t *testing.T) {
 	}
 	var skipped []string
 	opts := engine.RunOptions{BatchSize: 4, DryRun: true, OnSkip: func(s event.Source, o engine.Outcome) { skipped = append(skipped, s.String()) }}
-	sum, err := e.Run(context.Background(), &sliceSource{lines: lines}, opts)
+	sum, err := e.Run(context.Background(), &lineSource{lines: lines}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestRunReportsSkipsInLineOrderAndDryRunWritesNothing(t *testing.T) {
 	}
 	opts.DryRun = false
 	skipped = nil
-	sum, err = e.Run(context.Background(), &sliceSource{lines: lines}, opts)
+	sum, err = e.Run(context.Background(), &lineSource{lines: lines}, opts)
 	if err != nil || sum.ByStatus[engine.Applied] != 25 {
 		t.Fatalf("%s %v", sum, err)
 	}
@@ -113,7 +113,7 @@ func TestRunStopsOnStoreFailure(t *testing.T) {
 	e, m := newEngine(t)
 	m.Close()
 	lines := []string{`{"product_id":"g","type":"game_over","winner_id":"a","loser_id":"b"}`}
-	_, err := e.Run(context.Background(), &sliceSource{lines: lines}, engine.RunOptions{})
+	_, err := e.Run(context.Background(), &lineSource{lines: lines}, engine.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "write batch ending at s:1") {
 		t.Fatalf("err %v", err)
 	}

@@ -140,9 +140,15 @@ func DefaultProduct() Product {
 	}
 }
 
-// Exrps is Rock Paper Scissors Apocalypse: the defaults plus weapon counts.
+// EloBoardName is exrps's second board: Elo ratings with FIDE's K.
+const EloBoardName = "elo"
+
+// Exrps is Rock Paper Scissors Apocalypse: the defaults plus weapon counts,
+// and an Elo board beside the wins board (wins stays the default one, the
+// board the portal's top_ten shows).
 func Exrps() Product {
 	p := DefaultProduct()
+	p.Boards = append(p.Boards, Board{Name: EloBoardName, Scorer: Elo{Board: EloBoardName}})
 	p.Stats = append(p.Stats, ExrpsWeapons{})
 	// The portal's stat_ordering for exrps.
 	p.StatOrder = []string{StatGames, StatWins, StatLosses,

@@ -30,6 +30,10 @@ const (
 	StatAdd
 	// StatSet sets the player's stat Field to Str (HSET).
 	StatSet
+	// StateSet sets the player's rating state on Board to Str (HSET in the
+	// board's state hash), for stateful scorers. The engine guards it: the
+	// state it was computed from must still be stored when it is written.
+	StateSet
 )
 
 // String names the op for logs and test failures.
@@ -45,6 +49,8 @@ func (o Op) String() string {
 		return "stat+"
 	case StatSet:
 		return "stat="
+	case StateSet:
+		return "state="
 	}
 	return fmt.Sprintf("op(%d)", o)
 }
@@ -67,6 +73,8 @@ func (c Change) String() string {
 		return fmt.Sprintf("%s %s/%s %s", c.Op, c.Board, c.User, strconv.FormatFloat(c.Num, 'f', -1, 64))
 	case StatSet:
 		return fmt.Sprintf("%s %s.%s %q", c.Op, c.User, c.Field, c.Str)
+	case StateSet:
+		return fmt.Sprintf("%s %s/%s %s", c.Op, c.Board, c.User, c.Str)
 	default:
 		return fmt.Sprintf("%s %s.%s %d", c.Op, c.User, c.Field, c.Int)
 	}
@@ -90,7 +98,15 @@ const (
 	ReasonUnknownWeapon = "unknown_weapon"
 	ReasonSamePlayer    = "same_player"
 	ReasonMalformed     = "malformed"
+	// ReasonUnknownValue: a configured stats rule met a value its value map
+	// does not list.
+	ReasonUnknownValue = "unknown_value"
 )
+
+// Reasons lists every reason code, for validating configuration.
+func Reasons() []string {
+	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue}
+}
 
 // Invalidf builds an Invalid with a formatted detail.
 func Invalidf(reason, format string, args ...any) *Invalid {
@@ -104,8 +120,34 @@ type Values interface {
 	Stat(user, field string) (string, bool)
 }
 
+// StateReader is the view of current rating state a stateful scorer reads:
+// the text it last wrote with StateSet for a player on a board. It is a
+// separate interface so that existing Values implementations keep
+// compiling; the engine's views implement both.
+type StateReader interface {
+	State(board, user string) (string, bool)
+}
+
+// Ref names one piece of state a stateful handler reads: a player's rating
+// state on a board of the event's product.
+type Ref struct {
+	Board, User string
+}
+
+// Stateful is implemented by handlers whose changes depend on current state
+// (Elo, Glicko-2). The engine reads what Needs names before calling Handle,
+// feeds Handle those values (plus the effect of earlier events of the same
+// batch), and writes the result only if the state read is still current.
+// Handlers that do not implement it are increments and take the fast path.
+type Stateful interface {
+	Needs(ev event.Event) []Ref
+}
+
 // NoValues is the empty view, for handlers that need no current data.
 type NoValues struct{}
+
+// State reports no state: a stateful scorer treats every player as new.
+func (NoValues) State(string, string) (string, bool) { return "", false }
 
 // Score reports no score.
 func (NoValues) Score(string, string) (float64, bool) { return 0, false }
@@ -179,6 +221,39 @@ func (p Product) Handle(ev event.Event, cur Values) ([]Change, error) {
 		out = append(out, ch...)
 	}
 	return out, nil
+}
+
+// Needs gathers the state every stateful board and stats handler of the
+// product reads for ev; nil means the event takes the stateless path.
+func (p Product) Needs(ev event.Event) []Ref {
+	var out []Ref
+	for _, b := range p.Boards {
+		if s, ok := b.Scorer.(Stateful); ok {
+			out = append(out, s.Needs(ev)...)
+		}
+	}
+	for _, h := range p.Stats {
+		if s, ok := h.(Stateful); ok {
+			out = append(out, s.Needs(ev)...)
+		}
+	}
+	return out
+}
+
+// Stateful reports whether any handler of the product is stateful, so
+// tools (rebuild, stats) know which boards carry rating state.
+func (p Product) Stateful() bool {
+	for _, b := range p.Boards {
+		if _, ok := b.Scorer.(Stateful); ok {
+			return true
+		}
+	}
+	for _, h := range p.Stats {
+		if _, ok := h.(Stateful); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // OrderStats sorts stat names for display: the product's preferred order

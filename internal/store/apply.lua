@@ -1,6 +1,13 @@
 -- Applies the changes of a batch of events of ONE product atomically.
 -- KEYS: every key the batch touches (all share the product's hash tag).
 -- ARGV[1]: marker TTL in seconds (0 = markers never expire).
+-- ARGV[2]: number of guards, then per guard: keyIndex, member, present
+--   ('1'/'0'), value. A guard holds when HGET key member is value (present)
+--   or nil (not present).
+-- Then: number of strict events, and per one: markerKeyIndex, eventId. A
+--   strict event must not be marked applied yet.
+-- If any guard or strict event fails, nothing is written and the script
+-- returns {-1}: the caller re-reads and recomputes (optimistic concurrency).
 -- Then, per event: markerKeyIndex (0 = event has no id), eventId, nChanges,
 -- and per change: op, keyIndex, member, value.
 -- Returns {applied, ordinal of each duplicate event (1-based)...}.
@@ -9,7 +16,23 @@
 -- written after the event's changes so a failing command cannot leave an
 -- event marked but unapplied.
 local ttl = tonumber(ARGV[1])
-local i = 2
+local ng = tonumber(ARGV[2])
+local i = 3
+for _ = 1, ng do
+  local v = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
+  if ARGV[i + 2] == '1' then
+    if v ~= ARGV[i + 3] then return {-1} end
+  elseif v then
+    return {-1}
+  end
+  i = i + 4
+end
+local ns = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, ns do
+  if redis.call('HEXISTS', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == 1 then return {-1} end
+  i = i + 2
+end
 local n = #ARGV
 local applied, ord = 0, 0
 local out = {0}

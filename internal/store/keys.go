@@ -13,13 +13,28 @@ import (
 //	<ns>:{<product>}:lb:<board>      sorted set, member user id, score
 //	<ns>:{<product>}:stats:<user>    hash, stat name -> integer or text
 //	<ns>:{<product>}:seen:<bucket>   hash, event id -> 1 (applied-event markers)
+//	<ns>:{<product>}:rt:<board>      hash, user id -> rating state (stateful boards)
 //	<ns>:products                    set of products that have data
-type Keys struct{ NS string }
+//
+// Scratch, when set, is appended to board, rating-state and marker key
+// names (never to stats keys): `rebuild` writes a fresh copy of a board
+// there and swaps it in when complete.
+type Keys struct {
+	NS      string
+	Scratch string
+}
 
 func (k Keys) tag(product string) string { return k.NS + ":{" + product + "}:" }
 
 // Board is the sorted set of one board.
-func (k Keys) Board(product, board string) string { return k.tag(product) + "lb:" + board }
+func (k Keys) Board(product, board string) string { return k.tag(product) + "lb:" + board + k.Scratch }
+
+// RatingState is the hash of every player's rating state on one board. One
+// hash per board (not per player) lets a rebuild swap a board's whole state
+// with a single RENAME.
+func (k Keys) RatingState(product, board string) string {
+	return k.tag(product) + "rt:" + board + k.Scratch
+}
 
 // Stats is the hash of one player's stats in one product.
 func (k Keys) Stats(product, user string) string { return k.tag(product) + "stats:" + user }
@@ -28,7 +43,7 @@ func (k Keys) Stats(product, user string) string { return k.tag(product) + "stat
 // ("<ms>-<seq>") go to an hourly bucket so old markers expire together; any
 // other id goes to one bucket per product.
 func (k Keys) Seen(product, eventID string) string {
-	return k.tag(product) + "seen:" + bucket(eventID)
+	return k.tag(product) + "seen" + k.Scratch + ":" + bucket(eventID)
 }
 
 // Products is the set of product ids that have received data.

@@ -22,6 +22,9 @@ var applySrc string
 //go:embed read.lua
 var readSrc string
 
+//go:embed swap.lua
+var swapSrc string
+
 // DefaultNamespace prefixes every key statsctl writes, so it can share a
 // Redis with other services (the Matchmaker, the old tracker) safely.
 const DefaultNamespace = "statsctl"
@@ -34,6 +37,9 @@ const DefaultMarkerTTL = 7 * 24 * time.Hour
 type Options struct {
 	Namespace string        // key prefix; DefaultNamespace when empty
 	MarkerTTL time.Duration // 0 = DefaultMarkerTTL; negative = markers never expire
+	// Scratch makes a store that writes boards, rating states and markers
+	// to scratch keys (see Keys.Scratch); for rebuild only.
+	Scratch string
 }
 
 // Store is the Redis-backed home of boards and stats. It is safe for
@@ -45,6 +51,7 @@ type Store struct {
 	ttl   int64
 	apply *redis.Script
 	read  *redis.Script
+	swap  *redis.Script
 
 	mu    sync.Mutex
 	known map[string]bool // products already added to the products set
@@ -66,10 +73,11 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	}
 	return &Store{
 		rdb:   rdb,
-		keys:  Keys{NS: ns},
+		keys:  Keys{NS: ns, Scratch: opts.Scratch},
 		ttl:   secs,
 		apply: redis.NewScript(applySrc),
 		read:  redis.NewScript(readSrc),
+		swap:  redis.NewScript(swapSrc),
 		known: map[string]bool{},
 	}
 }
@@ -93,6 +101,25 @@ func (s *Store) Ping(ctx context.Context) error {
 type Item struct {
 	EventID string // "" = no identity, applied every time
 	Changes []handler.Change
+	// Strict: if the event id turns out to be applied already, the whole
+	// product batch is a conflict instead of skipping this item, because
+	// later items were computed on the assumption that it was fresh.
+	Strict bool
+}
+
+// Expect guards a product batch: the player's rating state on Board must
+// still be State (or absent, when !Present) or nothing of the batch is
+// written. It is how stateful scorers get optimistic concurrency.
+type Expect struct {
+	Board, User string
+	State       string
+	Present     bool
+}
+
+// Guarded is one product's batch with the guards it was computed under.
+type Guarded struct {
+	Items  []Item
+	Expect []Expect
 }
 
 // Result says what an Apply did.
@@ -101,6 +128,10 @@ type Result struct {
 	// Duplicates lists, per product, the positions (in that product's items)
 	// of events skipped because their id was applied before.
 	Duplicates map[string][]int
+	// Conflicts lists the products whose batch was not written because a
+	// guard failed (state changed or a strict event already applied since
+	// it was read). Re-read and recompute them.
+	Conflicts []string
 }
 
 // Apply writes the items of each product, each product's batch atomically in
@@ -109,6 +140,17 @@ type Result struct {
 // some products' batches may have been written and others not; applying the
 // same batches again is safe when the items carry ids.
 func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, error) {
+	g := make(map[string]Guarded, len(batches))
+	for p, items := range batches {
+		g[p] = Guarded{Items: items}
+	}
+	return s.ApplyGuarded(ctx, g)
+}
+
+// ApplyGuarded is Apply with guards: a product whose guards fail is not
+// written at all and is listed in Result.Conflicts; the others are written
+// as by Apply, all in one pipelined round trip.
+func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (Result, error) {
 	res := Result{Duplicates: map[string][]int{}}
 	if len(batches) == 0 {
 		return res, nil
@@ -127,7 +169,7 @@ func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, e
 	calls := make([]call, 0, len(products))
 	for _, p := range products {
 		keys, args, pos := s.encode(p, batches[p])
-		if len(pos) > 0 {
+		if len(pos) > 0 || len(batches[p].Expect) > 0 {
 			calls = append(calls, call{p, keys, args, pos})
 		}
 	}
@@ -175,6 +217,10 @@ func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, e
 		vals, err := cmd.Int64Slice()
 		if err != nil || len(vals) < 1 {
 			return res, fmt.Errorf("apply batch for %s: unexpected reply %v: %w", calls[i].product, cmd.Val(), err)
+		}
+		if vals[0] < 0 {
+			res.Conflicts = append(res.Conflicts, calls[i].product)
+			continue
 		}
 		res.Applied += int(vals[0])
 		for _, d := range vals[1:] {
@@ -253,10 +299,11 @@ func (s *Store) markKnown(products []any) {
 	}
 }
 
-// encode lays out one product's items as the apply script's KEYS and ARGV,
+// encode lays out one product's batch as the apply script's KEYS and ARGV,
 // listing each distinct key once. pos maps the script's event ordinals back
 // to item positions (items without changes are not sent).
-func (s *Store) encode(product string, items []Item) (keys []string, args []any, pos []int) {
+func (s *Store) encode(product string, batch Guarded) (keys []string, args []any, pos []int) {
+	items := batch.Items
 	index := map[string]int{}
 	keyIdx := func(k string) string {
 		i, ok := index[k]
@@ -267,8 +314,25 @@ func (s *Store) encode(product string, items []Item) (keys []string, args []any,
 		}
 		return strconv.Itoa(i)
 	}
-	args = make([]any, 1, 1+len(items)*8)
-	args[0] = s.ttl
+	args = make([]any, 0, 3+len(batch.Expect)*4+len(items)*8)
+	args = append(args, s.ttl, len(batch.Expect))
+	for _, x := range batch.Expect {
+		present := "0"
+		if x.Present {
+			present = "1"
+		}
+		args = append(args, keyIdx(s.keys.RatingState(product, x.Board)), x.User, present, x.State)
+	}
+	nStrictAt := len(args)
+	args = append(args, 0)
+	nStrict := 0
+	for _, it := range items {
+		if it.Strict && it.EventID != "" && len(it.Changes) > 0 {
+			args = append(args, keyIdx(s.keys.Seen(product, it.EventID)), it.EventID)
+			nStrict++
+		}
+	}
+	args[nStrictAt] = nStrict
 	for i, it := range items {
 		if len(it.Changes) == 0 {
 			continue
@@ -291,6 +355,8 @@ func (s *Store) encode(product string, items []Item) (keys []string, args []any,
 				args = append(args, "ha", keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
 			case handler.StatSet:
 				args = append(args, "hs", keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
+			case handler.StateSet:
+				args = append(args, "hs", keyIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			default:
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/handler"
+)
+
+// ReadRequest is what the engine reads for one product before running its
+// stateful scorers: rating states, and whether events are applied already.
+type ReadRequest struct {
+	Refs     []handler.Ref
+	EventIDs []string
+}
+
+// StateValue is one rating state as read (Present false: the player has
+// none on that board yet).
+type StateValue struct {
+	State   string
+	Present bool
+}
+
+// Snapshot is what was read for one product at one moment per key.
+type Snapshot struct {
+	States map[handler.Ref]StateValue
+	Seen   map[string]bool // event id -> already applied
+}
+
+// ReadStates reads every product's request in one pipelined round trip.
+// The values may change right after; ApplyGuarded's guards catch that.
+func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (map[string]Snapshot, error) {
+	type refCmd struct {
+		ref handler.Ref
+		cmd *redis.StringCmd
+	}
+	type seenCmd struct {
+		id  string
+		cmd *redis.BoolCmd
+	}
+	states := map[string][]refCmd{}
+	seen := map[string][]seenCmd{}
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for p, r := range reqs {
+			done := map[handler.Ref]bool{}
+			for _, ref := range r.Refs {
+				if done[ref] {
+					continue
+				}
+				done[ref] = true
+				states[p] = append(states[p], refCmd{ref, pipe.HGet(ctx, s.keys.RatingState(p, ref.Board), ref.User)})
+			}
+			for _, id := range r.EventIDs {
+				if id != "" {
+					seen[p] = append(seen[p], seenCmd{id, pipe.HExists(ctx, s.keys.Seen(p, id), id)})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read rating states: %w", err)
+	}
+	out := make(map[string]Snapshot, len(reqs))
+	for p := range reqs {
+		snap := Snapshot{States: map[handler.Ref]StateValue{}, Seen: map[string]bool{}}
+		for _, rc := range states[p] {
+			v, err := rc.cmd.Result()
+			switch {
+			case errors.Is(err, redis.Nil):
+				snap.States[rc.ref] = StateValue{}
+			case err != nil:
+				return nil, fmt.Errorf("read rating of %s on %s/%s: %w", rc.ref.User, p, rc.ref.Board, err)
+			default:
+				snap.States[rc.ref] = StateValue{State: v, Present: true}
+			}
+		}
+		for _, sc := range seen[p] {
+			v, err := sc.cmd.Result()
+			if err != nil {
+				return nil, fmt.Errorf("read applied marker of %s in %s: %w", sc.id, p, err)
+			}
+			snap.Seen[sc.id] = v
+		}
+		out[p] = snap
+	}
+	return out, nil
+}
+
+// PlayerStates returns a player's rating state on each of the given boards
+// that has one (board -> state text), for `stats` to show ratings.
+func (s *Store) PlayerStates(ctx context.Context, product, user string, boards []string) (map[string]string, error) {
+	cmds := make([]*redis.StringCmd, len(boards))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, b := range boards {
+			cmds[i] = pipe.HGet(ctx, s.keys.RatingState(product, b), user)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("ratings of %s in %s: %w", user, product, err)
+	}
+	out := map[string]string{}
+	for i, c := range cmds {
+		if v, err := c.Result(); err == nil {
+			out[boards[i]] = v
+		}
+	}
+	return out, nil
+}
+
+// SwapIn replaces the live boards (sorted set and rating state) of a
+// product with their copies under the scratch suffix, atomically in one
+// script: readers see the old boards or the new ones, never a mix.
+func (s *Store) SwapIn(ctx context.Context, product, scratch string, boards []string) error {
+	if scratch == "" {
+		return fmt.Errorf("swap boards of %s: empty scratch suffix", product)
+	}
+	sort.Strings(boards)
+	tmp := Keys{NS: s.keys.NS, Scratch: scratch}
+	live := Keys{NS: s.keys.NS}
+	var keys []string
+	for _, b := range boards {
+		keys = append(keys, tmp.Board(product, b), live.Board(product, b),
+			tmp.RatingState(product, b), live.RatingState(product, b))
+	}
+	if err := s.swap.Run(ctx, s.rdb, keys).Err(); err != nil {
+		return fmt.Errorf("swap rebuilt boards %v of %s in: %w", boards, product, err)
+	}
+	return nil
+}
+
+// DropScratch deletes scratch keys (boards, rating states, markers) after a
+// rebuild finished or failed.
+func (s *Store) DropScratch(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := s.rdb.Del(ctx, k).Err(); err != nil {
+			return fmt.Errorf("delete scratch key %s: %w", k, err)
+		}
+	}
+	return nil
+}
