@@ -91,7 +91,16 @@ func benchRun(b *testing.B, reg *handler.Registry) {
 // path ratings must not slow down.
 func BenchmarkRunStateless(b *testing.B) { benchRun(b, statelessRegistry(b)) }
 
-// BenchmarkRunElo is the same replay with the built-in exrps, which keeps an
-// Elo board beside wins: every game_over reads both ratings first. It shows
-// what the stateful path costs, next to BenchmarkRunStateless.
-func BenchmarkRunElo(b *testing.B) { benchRun(b, handler.Builtin()) }
+// BenchmarkRunElo is the same replay with an Elo board beside wins, as
+// testdata/config/statsctl.yaml gives exrps: every game_over reads both
+// ratings first. It shows what the stateful path costs, next to
+// BenchmarkRunStateless.
+func BenchmarkRunElo(b *testing.B) {
+	r := handler.NewRegistry(handler.DefaultProduct())
+	p := handler.Exrps()
+	p.Boards = append(p.Boards, handler.Board{Name: "elo", Scorer: handler.Elo{Board: "elo"}})
+	if err := r.Register("exrps", p); err != nil {
+		b.Fatal(err)
+	}
+	benchRun(b, r)
+}

@@ -140,15 +140,13 @@ func DefaultProduct() Product {
 	}
 }
 
-// EloBoardName is exrps's second board: Elo ratings with FIDE's K.
-const EloBoardName = "elo"
-
-// Exrps is Rock Paper Scissors Apocalypse: the defaults plus weapon counts,
-// and an Elo board beside the wins board (wins stays the default one, the
-// board the portal's top_ten shows).
+// Exrps is Rock Paper Scissors Apocalypse: the defaults plus weapon counts.
+//
+// It keeps only the wins board, as the old service did: an Elo board next to
+// it is one configuration away (testdata/config/statsctl.yaml) and costs a
+// read of both players' ratings per game, which a product should opt into.
 func Exrps() Product {
 	p := DefaultProduct()
-	p.Boards = append(p.Boards, Board{Name: EloBoardName, Scorer: Elo{Board: EloBoardName}})
 	p.Stats = append(p.Stats, ExrpsWeapons{})
 	// The portal's stat_ordering for exrps.
 	p.StatOrder = []string{StatGames, StatWins, StatLosses,
