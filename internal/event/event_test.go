@@ -2,6 +2,7 @@ package event
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -175,5 +176,71 @@ func FuzzDecoder(f *testing.F) {
 			_ = ev.String()
 		}
 		t.Fatal("decoder returned 10000 results without reaching EOF")
+	})
+}
+
+// TestParseFlatTakesPlainLines makes sure the fast path is the one a plain
+// line takes (a change that made it bail would pass every other test and
+// halve replay speed) and that it leaves escapes and errors to the tokenizer.
+func TestParseFlatTakesPlainLines(t *testing.T) {
+	for _, in := range []string{
+		`{"id":"g1-3","product_id":"exrps","type":"game_over","winner_id":"u1","loser_id":"u2"}`,
+		` { "product_id" : "exrps" , "event_data" : null , "n" : -1.5e+3, "ok" : false, "user_id" : "ué" } `,
+		`{}`,
+		`{"id":7}`,
+	} {
+		fast, ok := parseFlat([]byte(in))
+		if !ok {
+			t.Errorf("fast path refused a plain line: %s", in)
+			continue
+		}
+		slow, err := parseJSONTokens([]byte(in))
+		if err != nil || fast.ID != slow.ID || fmt.Sprint(fast.Fields) != fmt.Sprint(slow.Fields) {
+			t.Errorf("%s: fast %+v, tokenizer %+v %v", in, fast, slow, err)
+		}
+	}
+	for _, in := range []string{
+		`{"a":"tab\there"}`, `{"a":"\u00e9"}`, "{\"a\":\"\xff\"}", `{"a":1,}`, `{"a":01}`,
+		`{"a":1.}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`, `{"a":nullx}`, `{"a":1}x`, `{"a":1,"a":2}`,
+		`{"id":1,"id":2}`, `{"id":null}`, `{"id":""}`, `{"a":[1]}`, `{"a":{}}`, `{"a" 1}`, `{a:1}`, `{"a":1`,
+		"{\"a\":\"x\ny\"}",
+	} {
+		if ev, ok := parseFlat([]byte(in)); ok {
+			t.Errorf("fast path accepted %q as %+v; it must leave it to the tokenizer", in, ev)
+		}
+	}
+}
+
+// FuzzParseFlat: whatever the fast path accepts, the tokenizer accepts too,
+// with the same id and fields; so ParseJSON answers as if it had only the
+// tokenizer.
+func FuzzParseFlat(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"g1-3","product_id":"exrps","type":"game_over","winner_id":"u1","loser_id":"u2"}`,
+		`{"id": 42, "product_id":"exrps","event_data":null,"n":1.50,"ok":true}`,
+		`{"a":-0.0e-0,"b":"ü","c":false}`,
+		`{"id":true}`,
+		"\t{ }\r\n",
+		`{"a":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseFlat(data)
+		if !ok {
+			return
+		}
+		slow, err := parseJSONTokens(data)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, tokenizer says %v", data, err)
+		}
+		if fast.ID != slow.ID || len(fast.Fields) != len(slow.Fields) {
+			t.Fatalf("%q: fast %+v, tokenizer %+v", data, fast, slow)
+		}
+		for k, v := range slow.Fields {
+			if got, ok := fast.Fields[k]; !ok || got != v {
+				t.Fatalf("%q: field %q fast %q, tokenizer %q", data, k, got, v)
+			}
+		}
 	})
 }

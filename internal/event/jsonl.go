@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // MaxLineBytes bounds one JSONL line so a file with no newlines cannot make
@@ -100,7 +101,22 @@ func (d *Decoder) readLine() (line []byte, tooLong bool, err error) {
 // ParseJSON turns one flat JSON object into an Event the way the game server
 // would have sent it on the stream: numbers and booleans become their text,
 // null becomes "null", and an "id" member becomes the event's identity.
+//
+// Almost every line is plain: strings without escapes, valid UTF-8. Those
+// take a direct scan (parseFlat), which allocates only the strings it keeps;
+// anything else, including every line with an error, goes through
+// encoding/json's tokenizer, which has the final word on what is valid and
+// writes the error messages. FuzzParseFlat holds the two paths equal.
 func ParseJSON(data []byte) (Event, error) {
+	if ev, ok := parseFlat(data); ok {
+		return ev, nil
+	}
+	return parseJSONTokens(data)
+}
+
+// parseJSONTokens is ParseJSON through encoding/json's tokenizer: slower, but
+// it decodes escapes and explains every kind of bad input.
+func parseJSONTokens(data []byte) (Event, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return Event{}, fmt.Errorf("not a JSON object; each line must be one flat object such as {\"product_id\":\"exrps\",\"type\":\"game_over\",...}")
@@ -199,4 +215,150 @@ func FromPairs(pairs []string) (Event, error) {
 		ev.Fields[string(k)] = string(v)
 	}
 	return ev, nil
+}
+
+// parseFlat is the fast path of ParseJSON for a well-formed flat object with
+// plain strings. It gives up (ok false) on anything it does not handle itself:
+// escapes, invalid UTF-8, nesting, duplicates, an empty id, any syntax error.
+// When it succeeds, the result is what parseJSONTokens returns.
+func parseFlat(data []byte) (ev Event, ok bool) {
+	i := skipSpace(data, 0)
+	if i == len(data) || data[i] != '{' {
+		return Event{}, false
+	}
+	i = skipSpace(data, i+1)
+	ev = Event{Fields: make(map[string]string, 8)}
+	if i < len(data) && data[i] == '}' {
+		return ev, skipSpace(data, i+1) == len(data)
+	}
+	for {
+		var key, val string
+		if key, i, ok = plainString(data, i); !ok {
+			return Event{}, false
+		}
+		i = skipSpace(data, i)
+		if i == len(data) || data[i] != ':' {
+			return Event{}, false
+		}
+		i = skipSpace(data, i+1)
+		if i == len(data) {
+			return Event{}, false
+		}
+		switch c := data[i]; {
+		case c == '"':
+			val, i, ok = plainString(data, i)
+		case c == '-' || (c >= '0' && c <= '9'):
+			var end int
+			end, ok = numberEnd(data, i)
+			val, i = string(data[i:end]), end
+		case bytes.HasPrefix(data[i:], []byte("true")):
+			val, i = "true", i+4
+		case bytes.HasPrefix(data[i:], []byte("false")):
+			val, i = "false", i+5
+		case bytes.HasPrefix(data[i:], []byte("null")):
+			val, i = "null", i+4
+		default:
+			ok = false
+		}
+		if !ok {
+			return Event{}, false
+		}
+		if key == FieldID {
+			if ev.ID != "" || val == "" || val == "null" {
+				return Event{}, false
+			}
+			ev.ID = val
+		} else {
+			if _, dup := ev.Fields[key]; dup {
+				return Event{}, false
+			}
+			ev.Fields[key] = val
+		}
+		i = skipSpace(data, i)
+		if i == len(data) {
+			return Event{}, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return ev, skipSpace(data, i+1) == len(data)
+		default:
+			return Event{}, false
+		}
+	}
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainString reads a JSON string starting at data[i] == '"' that needs no
+// decoding: no escapes, no control characters, valid UTF-8.
+func plainString(data []byte, i int) (s string, next int, ok bool) {
+	if i >= len(data) || data[i] != '"' {
+		return "", i, false
+	}
+	ascii := true
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			raw := data[i+1 : j]
+			if !ascii && !utf8.Valid(raw) {
+				return "", i, false
+			}
+			return string(raw), j + 1, true
+		case c == '\\' || c < 0x20:
+			return "", i, false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return "", i, false
+}
+
+// numberEnd returns the end of the JSON number starting at data[i], by the
+// grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+func numberEnd(data []byte, i int) (int, bool) {
+	digits := func(j int) int {
+		for j < len(data) && data[j] >= '0' && data[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(data) && data[i] == '0':
+		i++
+	case i < len(data) && data[i] >= '1' && data[i] <= '9':
+		i = digits(i)
+	default:
+		return i, false
+	}
+	if i < len(data) && data[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return i, false
+		}
+		i = j
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return i, false
+		}
+		i = j
+	}
+	return i, true
 }
