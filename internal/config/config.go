@@ -95,7 +95,8 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
-	if len(doc.Content) == 0 {
+	// A text of only comments has no content; a lone "---" has a null one.
+	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
 		return nil, &Error{File: name, Msg: "empty config; it needs at least a products: section (see testdata/config/statsctl.yaml)"}
 	}
 	root := resolve(doc.Content[0])

@@ -52,6 +52,8 @@ func TestBadConfigsNameLineAndReason(t *testing.T) {
 		{"bad template", "products:\n  p:\n    boards: [{name: w, scorer: wins}]\n    stats:\n      - match: {type: x}\n        player: user_id\n        stat: \"{event_data_count\"\n", "x.yaml:7: product p stats rule: template"},
 		{"bad reason", "products:\n  p:\n    boards: [{name: w, scorer: wins}]\n    stats:\n      - match: {type: x}\n        player: user_id\n        stat: \"{d}_n\"\n        values: {a: b}\n        unknown_reason: oops\n", "x.yaml:9: product p stats rule unknown_reason \"oops\""},
 		{"empty", "", "empty config"},
+		{"only a document start", "---\n", "x.yaml: empty config"},
+		{"only comments", "# nothing yet\n", "x.yaml: empty config"},
 		{"version", "version: 2\nproducts: {}\n", "x.yaml:1: version \"2\" is not supported"},
 	}
 	for _, c := range cases {
