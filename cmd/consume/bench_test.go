@@ -103,7 +103,13 @@ func BenchmarkConsume(b *testing.B) {
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	es := e2etest.GenEntries(b, gen.Options{Games: n/12 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000})
+	opts := gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}
+	games, err := gen.GamesFor(opts, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Games = games
+	es := e2etest.GenEntries(b, opts)
 	es = es[:min(len(es), n)]
 	loadStart := time.Now()
 	e2etest.XAddAll(ctx, b, rdb, "game_event_stream", es)

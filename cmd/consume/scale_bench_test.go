@@ -28,7 +28,13 @@ func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	es := e2etest.GenEntries(b, gen.Options{Games: n/8 + 1, Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000})
+	opts := gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000}
+	games, err := gen.GamesFor(opts, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Games = games
+	es := e2etest.GenEntries(b, opts)
 	es = es[:min(len(es), n)]
 	srv := testredis.Start(b)
 	cl := testredis.StartCluster(b)

@@ -39,8 +39,13 @@ func writeEvents(b *testing.B, n int) (string, int) {
 	}
 	defer f.Close()
 	w := bufio.NewWriter(f)
-	// About 16.9 events per exrps game.
-	lines, _, err := gen.WriteJSONL(w, gen.Options{Games: n * 1000 / 16916, Players: 5000, Seed: 7, IDs: true})
+	opts := gen.Options{Players: 5000, Seed: 7, IDs: true}
+	games, err := gen.GamesFor(opts, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Games = games
+	lines, _, err := gen.WriteJSONL(w, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

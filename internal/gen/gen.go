@@ -180,3 +180,16 @@ func writeObject(w *bufio.Writer, f Fields) error {
 	_, err := w.WriteString("\n")
 	return err
 }
+
+// GamesFor is how many games o needs for about events events: games of
+// different products differ in length (an exrps game is about 17 events),
+// so benchmarks that promise "1,000,000 events" size the run from a sample
+// of 2,000 games generated with the same options.
+func GamesFor(o Options, events int) (int, error) {
+	o.Games = 2000
+	n := 0
+	if err := Each(o, func(Fields, string, bool) error { n++; return nil }); err != nil {
+		return 0, fmt.Errorf("size a run of %d events: %w", events, err)
+	}
+	return int(int64(events)*int64(o.Games)/int64(n)) + 1, nil
+}
