@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
@@ -43,14 +43,12 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-var startLine = regexp.MustCompile(`statsctl serve: API on (http://\S+?);`)
-
 // waitLine waits for the one start line and returns the API base URL.
 func waitLine(t *testing.T, errOut *syncBuf, done <-chan int) (string, string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := startLine.FindStringSubmatch(errOut.String()); m != nil {
+		if m := e2etest.ServeStartLine.FindStringSubmatch(errOut.String()); m != nil {
 			line, _, _ := strings.Cut(errOut.String()[strings.Index(errOut.String(), "statsctl serve:"):], "\n")
 			return m[1], line
 		}

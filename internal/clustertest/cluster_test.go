@@ -38,6 +38,10 @@ func TestCluster(t *testing.T) {
 	start := time.Now()
 	c := testredis.StartCluster(t)
 	t.Logf("cluster up in %v at %s", time.Since(start).Round(time.Millisecond), c.URL())
+	bin := e2etest.NewBinary(t) // built once, by the first subtest that runs it
+	withBin := func(f func(*testing.T, *testredis.Cluster, string, string)) func(*testing.T, *testredis.Cluster, string) {
+		return func(t *testing.T, c *testredis.Cluster, ns string) { f(t, c, ns, bin.Path(t)) }
+	}
 	for _, tc := range []struct {
 		name string
 		f    func(t *testing.T, c *testredis.Cluster, ns string)
@@ -52,7 +56,9 @@ func TestCluster(t *testing.T) {
 		{"ProductKeysShareOneSlot", productKeysShareOneSlot},
 		{"OneSeedNodeURL", oneSeedNodeURL},
 		{"NodeRestartMidReplay", nodeRestartMidReplay},
-		{"ConsumeStreamAndStats", consumeOnCluster},
+		{"ConsumeStreamAndStats", withBin(consumeOnCluster)},
+		{"ServeOnCluster", withBin(serveOnCluster)},
+		{"RebuildOnCluster", rebuildOnCluster},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f(t, c, "t"+strings.ToLower(tc.name))
@@ -350,6 +356,12 @@ func recordLeaderboardStats(t *testing.T, c *testredis.Cluster, ns string) {
 	}
 }
 
+// history is a reproducible stream over all products with broken lines
+// mixed in; generate writes it as JSONL with ids.
+func history(games int) gen.Options {
+	return gen.Options{Games: games, Players: 60, Seed: 7, IDs: true, BadEvery: 50, Products: products}
+}
+
 // generate writes a reproducible JSONL stream with ids over all products.
 func generate(t *testing.T, games int) string {
 	t.Helper()
@@ -359,7 +371,7 @@ func generate(t *testing.T, games int) string {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	if _, _, err := gen.WriteJSONL(fh, gen.Options{Games: games, Players: 60, Seed: 7, IDs: true, BadEvery: 50, Products: products}); err != nil {
+	if _, _, err := gen.WriteJSONL(fh, history(games)); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -606,8 +618,7 @@ func oneSeedNodeURL(t *testing.T, c *testredis.Cluster, ns string) {
 // end state equals one clean pass computed from the contract, each invalid
 // entry is dead-lettered once, and every dead-letter marker shares the
 // dead-letter stream's slot (so its script is legal on a cluster).
-func consumeOnCluster(t *testing.T, c *testredis.Cluster, ns string) {
-	bin := e2etest.BuildStatsctl(t)
+func consumeOnCluster(t *testing.T, c *testredis.Cluster, ns, bin string) {
 	cc := c.Client()
 	stream := ns + "-events" // no hash tag: the stream is its own slot
 	dead := stream + ":dead"

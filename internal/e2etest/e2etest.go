@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -34,15 +35,45 @@ import (
 // are killed at random, their speed matters more than race reports).
 func BuildStatsctl(t testing.TB) string {
 	t.Helper()
+	return buildInto(t, t.TempDir())
+}
+
+func buildInto(t testing.TB, dir string) string {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	bin := filepath.Join(t.TempDir(), "statsctl")
+	bin := filepath.Join(dir, "statsctl")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// Binary builds the binary once, on first use, into a directory that lives
+// as long as the test that made it: subtests sharing one setup (the
+// cluster test's one cluster) pay for one build between them, and a run
+// that selects none of those subtests pays nothing. Subtests must run in
+// turn (not t.Parallel) to share one.
+type Binary struct {
+	dir string
+	bin string
+}
+
+// NewBinary is a Binary whose file lives until t ends.
+func NewBinary(t testing.TB) *Binary {
+	return &Binary{dir: t.TempDir()}
+}
+
+// Path builds the binary on the first call (failing t if that fails) and
+// returns its path.
+func (b *Binary) Path(t testing.TB) string {
+	t.Helper()
+	if b.bin == "" {
+		b.bin = buildInto(t, b.dir)
+	}
+	return b.bin
 }
 
 // Entry is one stream entry as a test writes it: field, value, ...
@@ -217,7 +248,8 @@ func Tail(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// Proc is one running `statsctl consume` process with its log in a file.
+// Proc is one running statsctl process (consume, serve, ...) with its log
+// in a file.
 type Proc struct {
 	Cmd    *exec.Cmd
 	Log    string
@@ -226,16 +258,18 @@ type Proc struct {
 	code   int
 }
 
-// StartConsume starts `statsctl consume args...` with a clean environment
-// (no Redis variables, a private data dir); it is killed when t ends.
-func StartConsume(t testing.TB, bin string, args ...string) *Proc {
+// Start starts `statsctl args...` with a clean environment (no Redis,
+// config, listen or token variables from the developer's shell; a private
+// data dir); it is killed when t ends.
+func Start(t testing.TB, bin string, args ...string) *Proc {
 	t.Helper()
-	logf, err := os.CreateTemp(t.TempDir(), "consume-*.log")
+	logf, err := os.CreateTemp(t.TempDir(), "statsctl-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"consume"}, args...)...)
-	cmd.Env = append(EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL"), "STATSCTL_DATA_DIR="+t.TempDir())
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL",
+		"STATSCTL_CONFIG", "STATSCTL_LISTEN", "STATSCTL_WRITE_TOKEN"), "STATSCTL_DATA_DIR="+t.TempDir())
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	if err := cmd.Start(); err != nil {
@@ -245,6 +279,38 @@ func StartConsume(t testing.TB, bin string, args ...string) *Proc {
 	go func() { p.exited <- cmd.Wait(); logf.Close() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return p
+}
+
+// StartConsume starts `statsctl consume args...` (see Start).
+func StartConsume(t testing.TB, bin string, args ...string) *Proc {
+	t.Helper()
+	return Start(t, bin, append([]string{"consume"}, args...)...)
+}
+
+// ServeStartLine is the one line `statsctl serve` prints once it listens;
+// the submatch is the API's base URL (with --listen host:0 the only way to
+// learn the port).
+var ServeStartLine = regexp.MustCompile(`statsctl serve: API on (http://\S+?);`)
+
+// StartServe starts `statsctl serve args...` (see Start), waits for its
+// start line and returns the process and the API's base URL. Pass
+// --listen 127.0.0.1:0 for a free port.
+func StartServe(t testing.TB, bin string, args ...string) (*Proc, string) {
+	t.Helper()
+	p := Start(t, bin, append([]string{"serve"}, args...)...)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := ServeStartLine.FindStringSubmatch(p.Output()); m != nil {
+			return p, m[1]
+		}
+		if p.Exited() {
+			t.Fatalf("statsctl serve exited %d before listening; log:\n%s", p.code, Tail(p.Output()))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("statsctl serve printed no start line in 20s; log:\n%s", Tail(p.Output()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Output is the process's log so far.
@@ -285,9 +351,17 @@ func (p *Proc) Wait(t testing.TB, within time.Duration) int {
 		close(p.done)
 		return p.code
 	case <-time.After(within):
-		t.Fatalf("statsctl consume did not exit within %s; log:\n%s", within, Tail(p.Output()))
+		t.Fatalf("statsctl did not exit within %s; log:\n%s", within, Tail(p.Output()))
 		return -1
 	}
+}
+
+// Stop sends SIGTERM (what a supervisor sends) and returns the exit code;
+// the test fails if the process is still running after within.
+func (p *Proc) Stop(t testing.TB, within time.Duration) int {
+	t.Helper()
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	return p.Wait(t, within)
 }
 
 // Kill sends SIGKILL (a crash) and waits for the process to be gone.
