@@ -217,7 +217,8 @@ func Tail(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// Proc is one running `statsctl consume` process with its log in a file.
+// Proc is one running statsctl process (consume, serve, track) with its
+// log in a file.
 type Proc struct {
 	Cmd    *exec.Cmd
 	Log    string
@@ -226,16 +227,25 @@ type Proc struct {
 	code   int
 }
 
-// StartConsume starts `statsctl consume args...` with a clean environment
-// (no Redis variables, a private data dir); it is killed when t ends.
+// StartConsume starts `statsctl consume args...` (see Start).
 func StartConsume(t testing.TB, bin string, args ...string) *Proc {
 	t.Helper()
-	logf, err := os.CreateTemp(t.TempDir(), "consume-*.log")
+	return Start(t, bin, append([]string{"consume"}, args...)...)
+}
+
+// Start starts `statsctl args...` (args begin with the command) with a
+// clean environment (no Redis, listen or write-token variables, a private
+// data dir), so a developer's settings cannot point a test at their own
+// Redis; the log goes to a file and the process is killed when t ends.
+func Start(t testing.TB, bin string, args ...string) *Proc {
+	t.Helper()
+	logf, err := os.CreateTemp(t.TempDir(), "statsctl-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"consume"}, args...)...)
-	cmd.Env = append(EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL"), "STATSCTL_DATA_DIR="+t.TempDir())
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL", "STATSCTL_LISTEN", "STATSCTL_WRITE_TOKEN"),
+		"STATSCTL_DATA_DIR="+t.TempDir())
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	if err := cmd.Start(); err != nil {
@@ -245,6 +255,47 @@ func StartConsume(t testing.TB, bin string, args ...string) *Proc {
 	go func() { p.exited <- cmd.Wait(); logf.Close() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return p
+}
+
+// StartServe starts `statsctl serve --listen 127.0.0.1:0 args...` and
+// waits for its start line; api is the base URL it printed
+// (http://127.0.0.1:<port>). The test fails if serve exits or says nothing
+// within 15 s.
+func StartServe(t testing.TB, bin string, args ...string) (p *Proc, api string) {
+	t.Helper()
+	p = Start(t, bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		out := p.Output()
+		if _, rest, ok := strings.Cut(out, "statsctl serve: API on "); ok {
+			if url, _, ok := strings.Cut(rest, ";"); ok {
+				return p, url
+			}
+		}
+		if p.Exited() {
+			t.Fatalf("statsctl serve exited at start; log:\n%s", Tail(out))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("statsctl serve printed no start line within 15s; log:\n%s", Tail(p.Output()))
+	return nil, ""
+}
+
+// ProcStatusKB reads a kB field of /proc/<pid>/status (VmRSS: resident
+// now, VmHWM: peak resident), the figure an operator's tools show; 0 once
+// the process is gone.
+func ProcStatusKB(pid int, field string) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // Output is the process's log so far.
@@ -285,9 +336,17 @@ func (p *Proc) Wait(t testing.TB, within time.Duration) int {
 		close(p.done)
 		return p.code
 	case <-time.After(within):
-		t.Fatalf("statsctl consume did not exit within %s; log:\n%s", within, Tail(p.Output()))
+		t.Fatalf("%s did not exit within %s; log:\n%s", p.name(), within, Tail(p.Output()))
 		return -1
 	}
+}
+
+// name is "statsctl <command>", for messages.
+func (p *Proc) name() string {
+	if len(p.Cmd.Args) > 1 {
+		return "statsctl " + p.Cmd.Args[1]
+	}
+	return "statsctl"
 }
 
 // Kill sends SIGKILL (a crash) and waits for the process to be gone.
