@@ -80,11 +80,14 @@ bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local
 # The fault suite: every test named TestFault* in any package, with many
 # seeded rounds, then every fuzz target for FAULT_FUZZTIME. A failure logs
 # its seed: rerun with FAULT_SEED=<seed> FAULT_ROUNDS=<n>. `make test` runs
-# the same fault tests with 3 rounds.
-FAULT_ROUNDS   ?= 20
-FAULT_FUZZTIME ?= 10s
-test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start) + bounded fuzzing
-	FAULT_ROUNDS=$(FAULT_ROUNDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
+# the same fault tests with 3 rounds and a 5 s serve load run;
+# SERVE_LOAD_SECONDS sets how long serve is loaded here (RSS sampled every
+# second; TestFaultServe/LoadRun).
+FAULT_ROUNDS       ?= 20
+FAULT_FUZZTIME     ?= 10s
+SERVE_LOAD_SECONDS ?= 30
+test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start, serve under load and Redis crashes) + bounded fuzzing
+	FAULT_ROUNDS=$(FAULT_ROUNDS) SERVE_LOAD_SECONDS=$(SERVE_LOAD_SECONDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FAULT_FUZZTIME)
 
 bench-scale: ## combined consume rate of 1, 2 and 4 consumers on one redis-server and on a 3-master cluster (BENCH_EVENTS, default 1,000,000)

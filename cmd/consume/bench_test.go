@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +51,7 @@ func drain(b *testing.B, bin, url string, n int, extra ...string) drainRun {
 	go func() {
 		for {
 			for i, c := range cmds {
-				if kb := vmHWM(c.Process.Pid); kb > r.maxRSS[i] {
+				if kb := e2etest.ProcStatusKB(c.Process.Pid, "VmHWM"); kb > r.maxRSS[i] {
 					r.maxRSS[i] = kb
 				}
 			}
@@ -75,21 +74,6 @@ func drain(b *testing.B, bin, url string, n int, extra ...string) drainRun {
 		}
 	}
 	return r
-}
-
-// vmHWM reads a process's peak resident set size in KiB (0 once it is gone).
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }
 
 // BenchmarkConsume is `make bench-consume`: a realistic 1,000,000-event

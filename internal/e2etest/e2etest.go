@@ -313,6 +313,23 @@ func StartServe(t testing.TB, bin string, args ...string) (*Proc, string) {
 	}
 }
 
+// ProcStatusKB reads a kB field of /proc/<pid>/status (VmRSS: resident
+// now, VmHWM: peak resident), the figure an operator's tools show; 0 once
+// the process is gone.
+func ProcStatusKB(pid int, field string) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
 // Output is the process's log so far.
 func (p *Proc) Output() string {
 	b, _ := os.ReadFile(p.Log)
@@ -351,7 +368,7 @@ func (p *Proc) Wait(t testing.TB, within time.Duration) int {
 		close(p.done)
 		return p.code
 	case <-time.After(within):
-		t.Fatalf("statsctl did not exit within %s; log:\n%s", within, Tail(p.Output()))
+		t.Fatalf("%s did not exit within %s; log:\n%s", p.name(), within, Tail(p.Output()))
 		return -1
 	}
 }
@@ -362,6 +379,14 @@ func (p *Proc) Stop(t testing.TB, within time.Duration) int {
 	t.Helper()
 	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
 	return p.Wait(t, within)
+}
+
+// name is "statsctl <command>", for messages.
+func (p *Proc) name() string {
+	if len(p.Cmd.Args) > 1 {
+		return "statsctl " + p.Cmd.Args[1]
+	}
+	return "statsctl"
 }
 
 // Kill sends SIGKILL (a crash) and waits for the process to be gone.
