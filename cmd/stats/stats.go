@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
-	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/render"
 )
 
@@ -48,31 +47,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, product, user string) error {
 	if err != nil {
 		return err
 	}
-	m, err := st.Stats(c.Context(), product, user)
+	prod := reg.Lookup(product)
+	m, err := st.PlayerStats(c.Context(), prod, product, user)
 	if err != nil {
 		return err
-	}
-	// Rating boards keep their state apart from the stats hash (so a
-	// rebuild can swap a board whole); show it as stats too.
-	prod := reg.Lookup(product)
-	var rated []string
-	describers := map[string]handler.Describer{}
-	for _, b := range prod.Boards {
-		if d, ok := b.Scorer.(handler.Describer); ok {
-			rated = append(rated, b.Name)
-			describers[b.Name] = d
-		}
-	}
-	if len(rated) > 0 {
-		states, err := st.PlayerStates(c.Context(), product, user, rated)
-		if err != nil {
-			return err
-		}
-		for b, text := range states {
-			for _, kv := range describers[b].Describe(b, text) {
-				m[kv[0]] = kv[1]
-			}
-		}
 	}
 	names := make([]string, 0, len(m))
 	for k := range m {

@@ -289,7 +289,7 @@ func (s *Server) v1Player(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	stats, err := s.cfg.Store.Stats(ctx, p, user)
+	stats, err := s.cfg.Store.PlayerStats(ctx, s.cfg.Registry.Lookup(p), p, user)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
@@ -315,11 +315,15 @@ func percentile(rank, total int64) float64 {
 	return math.Round(v*100) / 100
 }
 
-// statValue turns a stored stat into a JSON number when it is an integer
-// (counters always are) and leaves other text as a string.
+// statValue turns a stored stat into a JSON number when it is one
+// (counters are integers, ratings decimals) and leaves other text as a
+// string.
 func statValue(v string) any {
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return n
+	}
+	if x, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		return x
 	}
 	return v
 }

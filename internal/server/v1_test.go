@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/varcade/statsctl/internal/engine"
+	"github.com/varcade/statsctl/internal/handler"
 )
 
 func TestV1LeaderboardPagesAndCursor(t *testing.T) {
@@ -133,4 +136,31 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			t.Errorf("openapi.json lacks %s", p)
 		}
 	}
+}
+
+// TestV1PlayerShowsRatings: a product with a rating board shows the
+// player's rating fields among the stats, as numbers (what `statsctl stats`
+// shows), and a player with no games yet on it has none.
+func TestV1PlayerShowsRatings(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		reg := handler.NewRegistry(handler.DefaultProduct())
+		p := handler.Exrps()
+		p.Boards = append(p.Boards, handler.Board{Name: "elo", Scorer: handler.Elo{Board: "elo", K: 32, Initial: 1500}})
+		if err := reg.Register("exrps", p); err != nil {
+			t.Fatal(err)
+		}
+		c.Registry = reg
+		c.Engine = engine.New(reg, c.Store)
+	})
+	f.eng = f.srv.cfg.Engine
+	f.games("exrps", "u1>u2")
+	// One game between two 1500s with K 32: the winner gains 16.
+	f.get("/v1/products/exrps/players/u1").want(t, 200,
+		`{"product_id":"exrps","user_id":"u1","board":"wins","rank":1,"score":1,"percentile":100,"total":2,"stats":{"elo_games":1,"elo_rating":1516,"games":1,"losses":0,"wins":1}}`+"\n")
+	if m := f.get("/v1/products/exrps/players/u2?board=elo").jsonOf(t); m["score"] != 1484.0 || m["stats"].(map[string]any)["elo_rating"] != 1484.0 {
+		t.Fatalf("loser on the elo board: %v", m)
+	}
+	f.apply(weapon("u9", "1"))
+	f.get("/v1/products/exrps/players/u9").want(t, 200,
+		`{"product_id":"exrps","user_id":"u9","board":"wins","rank":null,"score":null,"percentile":null,"total":2,"stats":{"paper_selection_count":1}}`+"\n")
 }

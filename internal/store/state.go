@@ -91,23 +91,43 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 	return out, nil
 }
 
-// PlayerStates returns a player's rating state on each of the given boards
-// that has one (board -> state text), for `stats` to show ratings.
-func (s *Store) PlayerStates(ctx context.Context, product, user string, boards []string) (map[string]string, error) {
-	cmds := make([]*redis.StringCmd, len(boards))
+// PlayerStats is a player's stats as people and the API show them: the
+// stats hash plus, for each rating board of prod, the rating fields its
+// scorer describes ("elo_rating", "elo_games"). Ratings live apart from the
+// stats hash so a rebuild can swap a board whole; this puts them together
+// again in one pipelined round trip.
+func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, user string) (map[string]string, error) {
+	var rated []string
+	describers := map[string]handler.Describer{}
+	for _, b := range prod.Boards {
+		if d, ok := b.Scorer.(handler.Describer); ok {
+			rated = append(rated, b.Name)
+			describers[b.Name] = d
+		}
+	}
+	var stats *redis.MapStringStringCmd
+	states := make([]*redis.StringCmd, len(rated))
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, b := range boards {
-			cmds[i] = pipe.HGet(ctx, s.keys.RatingState(product, b), user)
+		stats = pipe.HGetAll(ctx, s.keys.Stats(product, user))
+		for i, b := range rated {
+			states[i] = pipe.HGet(ctx, s.keys.RatingState(product, b), user)
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("ratings of %s in %s: %w", user, product, err)
+		return nil, fmt.Errorf("stats of %s in %s: %w", user, product, err)
 	}
-	out := map[string]string{}
-	for i, c := range cmds {
-		if v, err := c.Result(); err == nil {
-			out[boards[i]] = v
+	out, err := stats.Result()
+	if err != nil {
+		return nil, fmt.Errorf("stats of %s in %s: %w", user, product, err)
+	}
+	for i, c := range states {
+		text, err := c.Result()
+		if err != nil {
+			continue // no rating on this board yet (redis.Nil)
+		}
+		for _, kv := range describers[rated[i]].Describe(rated[i], text) {
+			out[kv[0]] = kv[1]
 		}
 	}
 	return out, nil
