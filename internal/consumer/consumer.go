@@ -240,6 +240,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return c.finish(ctx, err)
 	}
 	var lastClaim, lastInfo time.Time
+	var ahead readAhead
 	for ctx.Err() == nil {
 		now := c.cfg.Now()
 		if now.Sub(lastClaim) >= c.claimEvery() {
@@ -248,7 +249,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return c.finish(ctx, err)
 			}
 		}
-		n, err := c.readNew(ctx, hard)
+		n, err := c.readNew(ctx, hard, &ahead)
 		if err != nil {
 			return c.finish(ctx, err)
 		}
@@ -272,6 +273,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 					lastClaim = c.cfg.Now()
 				}
 			}
+		}
+	}
+	// A stop arrived with the next batch read ahead: it is in hand too, so
+	// finish it within the grace period rather than leave it pending.
+	if msgs, err, ok := ahead.take(); ok && err == nil && len(msgs) > 0 {
+		if err := c.process(ctx, hard, msgs); err != nil {
+			return c.finish(ctx, err)
 		}
 	}
 	return c.finish(ctx, nil)
@@ -367,14 +375,51 @@ func (c *Consumer) ownPending(ctx, hard context.Context) error {
 	return nil
 }
 
-// readNew reads and processes one batch of new entries; it returns how many.
-func (c *Consumer) readNew(ctx, hard context.Context) (int, error) {
-	msgs, err := c.read(ctx, hard, ">", c.cfg.Block)
+// readAhead is the read of the next batch, running while the current one
+// is applied: the consumer's own work and Redis's then overlap instead of
+// taking turns (a drain used to keep neither statsctl nor Redis busy).
+type readAhead struct {
+	ch chan readResult // nil when no read is in flight
+}
+
+type readResult struct {
+	msgs []redis.XMessage
+	err  error
+}
+
+// take waits for the read in flight, if any.
+func (a *readAhead) take() (msgs []redis.XMessage, err error, ok bool) {
+	if a.ch == nil {
+		return nil, nil, false
+	}
+	r := <-a.ch
+	a.ch = nil
+	return r.msgs, r.err, true
+}
+
+// readNew processes one batch of new entries, the one read ahead if there
+// is one, and returns how many. After a full batch it starts reading the
+// next (without blocking: an empty answer just means caught up), so the
+// read overlaps this batch's apply. Entries read ahead are in this
+// consumer's pending list like any others: a crash redelivers them.
+func (c *Consumer) readNew(ctx, hard context.Context, ahead *readAhead) (int, error) {
+	msgs, err, ok := ahead.take()
+	if !ok {
+		msgs, err = c.read(ctx, hard, ">", c.cfg.Block)
+	}
 	if err != nil {
 		return 0, err
 	}
 	if len(msgs) == 0 {
 		return 0, nil
+	}
+	if len(msgs) == c.cfg.Count && ctx.Err() == nil {
+		ch := make(chan readResult, 1)
+		go func() {
+			m, err := c.read(ctx, hard, ">", 0)
+			ch <- readResult{m, err}
+		}()
+		ahead.ch = ch
 	}
 	return len(msgs), c.process(ctx, hard, msgs)
 }

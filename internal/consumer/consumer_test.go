@@ -257,6 +257,74 @@ func TestStopFinishesBatch(t *testing.T) {
 	})
 }
 
+// TestStopMidStreamLeavesNothingPending: with small batches the consumer
+// reads the next batch while it applies the current one; a stop in the
+// middle of a long stream must finish every batch it has read (none is
+// left pending for a restart or a claim), and what it applied plus what
+// is still unread is the whole stream.
+func TestStopMidStreamLeavesNothingPending(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		const n = 3000
+		for start := 0; start < n; start += 500 {
+			pipe := rdb.Pipeline()
+			for i := start; i < start+500; i++ {
+				pipe.XAdd(ctx, &redis.XAddArgs{Stream: consumer.DefaultStream, Values: []any{"product_id", "exrps", "game_id", "g",
+					"type", "game_over", "winner_id", "w" + strconv.Itoa(i%7), "loser_id", "l"}})
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var consumed int64
+		for round := 0; round < 3; round++ {
+			c, _, _ := newConsumer(t, rdb, consumer.Config{Count: 20})
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- c.Run(runCtx) }()
+			deadline := time.Now().Add(10 * time.Second)
+			const target = 600 // events this consumer applied before the stop
+			for c.Status().Events < target && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run did not return within 5s of cancel")
+			}
+			pend, err := rdb.XPending(ctx, consumer.DefaultStream, consumer.DefaultGroup).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pend.Count != 0 {
+				t.Fatalf("round %d: %d entries left pending after a clean stop (%+v)", round, pend.Count, c.Status())
+			}
+			consumed += c.Status().Events
+		}
+		if consumed >= n {
+			t.Fatalf("the stops came after the whole stream was read (%d events); they must land mid-stream", consumed)
+		}
+		// Drain the rest: every entry applied exactly once over all runs.
+		c, st, _ := newConsumer(t, rdb, consumer.Config{Drain: true, Count: 20})
+		runDrain(t, c)
+		page, err := st.Top(ctx, "exrps", "wins", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total float64
+		for _, e := range page.Entries {
+			total += e.Score
+		}
+		if total != n {
+			t.Fatalf("wins on the board add up to %v, want %d (one per game)", total, n)
+		}
+	})
+}
+
 func TestMetricsLabelsBounded(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := consumer.NewMetrics(reg, []string{"exrps"})
