@@ -5,18 +5,20 @@
 # board, starts `statsctl serve --redis ...` on a free port, and runs wrk
 # (2 threads, 32 connections) against GET /leaderboards/top_ten/exrps:
 #   1. a 30 s run: requests/s and latency percentiles;
-#   2. the same with 4 connections (1 thread): latency below saturation;
+#   2. the same with LIGHT_CONNS (4) connections, 1 thread: latency below saturation;
 #   3. a 60 s run sampling the serve process's RSS every 5 s (memory must
 #      stay flat);
 #   4. redis-benchmark's GET rate alone, as a yardstick of how busy this
 #      shared machine is right now (compare runs by ratio, not absolutes).
 # Extra arguments go to serve (e.g. --cache-ttl 0 to measure without cache).
-# DURATION and SOAK override the two wrk run lengths (seconds).
+# DURATION and SOAK override the wrk run lengths (seconds); LIGHT_CONNS the
+# light run's connections (4).
 set -euo pipefail
 BIN=${BIN:-./statsctl}
 DURATION=${DURATION:-30}
 SOAK=${SOAK:-60}
 PLAYERS=${PLAYERS:-100000}
+LIGHT_CONNS=${LIGHT_CONNS:-4}
 for tool in redis-server redis-cli redis-benchmark wrk; do
   command -v "$tool" >/dev/null || { echo "bench-serve: $tool not found (apt-get install redis-server wrk)" >&2; exit 1; }
 done
@@ -60,8 +62,8 @@ wrk -t2 -c32 -d"${DURATION}s" --latency "$URL" | tee "$WORK/wrk1.txt"
 # Saturation (32 connections on 2 shared cores) measures capacity; p99 there
 # is queueing behind wrk itself. A light run with 4 connections shows the
 # latency a client sees while the rate is still above the 40,000 req/s goal.
-echo "== wrk -t1 -c4 -d${DURATION}s --latency $URL (light load)"
-wrk -t1 -c4 -d"${DURATION}s" --latency "$URL" | tee "$WORK/wrk3.txt"
+echo "== wrk -t1 -c${LIGHT_CONNS} -d${DURATION}s --latency $URL (light load)"
+wrk -t1 -c"${LIGHT_CONNS}" -d"${DURATION}s" --latency "$URL" | tee "$WORK/wrk3.txt"
 
 echo "== ${SOAK}s soak, RSS of serve (kB) every 5 s"
 wrk -t2 -c32 -d"${SOAK}s" --latency "$URL" >"$WORK/wrk2.txt" &
@@ -78,7 +80,7 @@ redis-benchmark -p "$RPORT" -t get -c 32 -n 300000 -q | tr '\r' '\n' | grep -E '
 echo "== summary"
 echo "top_ten req/s:  $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk1.txt") (30 s run), $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk2.txt") (soak)"
 echo "top_ten p99:    $(awk '$1=="99%" {print $2}' "$WORK/wrk1.txt") (30 s run), $(awk '$1=="99%" {print $2}' "$WORK/wrk2.txt") (soak)"
-echo "light load (4 connections): $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk3.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk3.txt")"
+echo "light load ($LIGHT_CONNS connections): $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk3.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk3.txt")"
 echo "serve RSS (kB): ${samples[*]}"
 errs=$(grep -cE 'level=(ERROR|WARN)' "$WORK/serve.log" || true)
 echo "serve warnings/errors logged: $errs"
