@@ -78,7 +78,8 @@ func TestConsumeSurvivesKillsAndRedisRestart(t *testing.T) {
 	p := e2etest.StartConsume(t, bin, append(common, "--log-level", "info")...)
 	e2etest.XAddAll(ctx, t, rdb, stream, all[half:])
 	time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
-	srv.Restart()
+	// Down long enough that go-redis's own retries cannot hide it.
+	srv.RestartAfter(1500 * time.Millisecond)
 	rdb = srv.Client()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(p.Output(), "redis is back") && time.Now().Before(deadline) {

@@ -321,8 +321,11 @@ func TestFaultServer(t *testing.T) {
 		faultUnderLoad(t, bin, tg, "faof", func(rng *rand.Rand) {
 			for i := 0; i < 2; i++ {
 				time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
-				t.Logf("SIGKILL redis-server and restart it from its AOF")
-				srv.Restart()
+				// Down for 1.5-2 s: longer than go-redis's own retries,
+				// so the consumers must ride the outage themselves.
+				down := time.Duration(1500+rng.IntN(500)) * time.Millisecond
+				t.Logf("SIGKILL redis-server, restart it from its AOF after %s", down)
+				srv.RestartAfter(down)
 			}
 		})
 	})

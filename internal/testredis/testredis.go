@@ -126,9 +126,17 @@ func (s *Server) Kill() {
 
 // Restart kills the server and starts it again on the same port and data
 // directory, so data survives exactly as Redis's persistence settings allow.
-func (s *Server) Restart() {
+func (s *Server) Restart() { s.t.Helper(); s.RestartAfter(0) }
+
+// RestartAfter is Restart with the server down for d in between. A restart
+// from a small AOF takes a few milliseconds, which go-redis's own command
+// retries (3, backing off up to 512 ms) can hide from the client; a test
+// that must see the outage (its log lines, its 503s) needs one longer
+// than that.
+func (s *Server) RestartAfter(d time.Duration) {
 	s.t.Helper()
 	s.Kill()
+	time.Sleep(d)
 	if err := s.start(Binary(s.t)); err != nil {
 		s.t.Fatalf("restart redis-server: %v", err)
 	}
