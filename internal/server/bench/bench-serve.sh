@@ -78,8 +78,8 @@ echo "== yardstick: redis-benchmark GET alone (machine load right now)"
 redis-benchmark -p "$RPORT" -t get -c 32 -n 300000 -q | tr '\r' '\n' | grep -E 'GET: [0-9]' | tail -1
 
 echo "== summary"
-echo "top_ten req/s:  $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk1.txt") (30 s run), $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk2.txt") (soak)"
-echo "top_ten p99:    $(awk '$1=="99%" {print $2}' "$WORK/wrk1.txt") (30 s run), $(awk '$1=="99%" {print $2}' "$WORK/wrk2.txt") (soak)"
+echo "top_ten req/s:  $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk1.txt") (${DURATION} s run), $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk2.txt") (soak)"
+echo "top_ten p99:    $(awk '$1=="99%" {print $2}' "$WORK/wrk1.txt") (${DURATION} s run), $(awk '$1=="99%" {print $2}' "$WORK/wrk2.txt") (soak)"
 echo "light load ($LIGHT_CONNS connections): $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk3.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$WORK/wrk3.txt")"
 echo "serve RSS (kB): ${samples[*]}"
 errs=$(grep -cE 'level=(ERROR|WARN)' "$WORK/serve.log" || true)
