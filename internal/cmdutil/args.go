@@ -69,8 +69,8 @@ func Board(f *Factory, product, board string) (string, error) {
 			}
 			names += b.Name
 		}
-		return "", UsageErrorf("product %s has no board %q (boards: %s); boards are set in the games config "+
-			"(--config or STATSCTL_CONFIG; testdata/config/statsctl.yaml gives exrps an elo board)", product, board, names)
+		return "", UsageErrorf("product %s has no board %q (boards: %s); boards beyond the built-in wins board "+
+			"come from the games config (--config or STATSCTL_CONFIG, see docs/config.md)", product, board, names)
 	}
 	return board, nil
 }

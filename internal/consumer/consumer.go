@@ -277,8 +277,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	// A stop arrived with the next batch read ahead: it is in hand too, so
 	// finish it within the grace period rather than leave it pending.
-	if msgs, err, ok := ahead.take(); ok && err == nil && len(msgs) > 0 {
-		if err := c.process(ctx, hard, msgs); err != nil {
+	if r, ok := ahead.take(); ok && r.err == nil && len(r.msgs) > 0 {
+		if err := c.process(ctx, hard, r.msgs); err != nil {
 			return c.finish(ctx, err)
 		}
 	}
@@ -387,14 +387,14 @@ type readResult struct {
 	err  error
 }
 
-// take waits for the read in flight, if any.
-func (a *readAhead) take() (msgs []redis.XMessage, err error, ok bool) {
+// take waits for the read in flight; ok is false when there is none.
+func (a *readAhead) take() (r readResult, ok bool) {
 	if a.ch == nil {
-		return nil, nil, false
+		return readResult{}, false
 	}
-	r := <-a.ch
+	r = <-a.ch
 	a.ch = nil
-	return r.msgs, r.err, true
+	return r, true
 }
 
 // readNew processes one batch of new entries, the one read ahead if there
@@ -403,10 +403,11 @@ func (a *readAhead) take() (msgs []redis.XMessage, err error, ok bool) {
 // read overlaps this batch's apply. Entries read ahead are in this
 // consumer's pending list like any others: a crash redelivers them.
 func (c *Consumer) readNew(ctx, hard context.Context, ahead *readAhead) (int, error) {
-	msgs, err, ok := ahead.take()
+	r, ok := ahead.take()
 	if !ok {
-		msgs, err = c.read(ctx, hard, ">", c.cfg.Block)
+		r.msgs, r.err = c.read(ctx, hard, ">", c.cfg.Block)
 	}
+	msgs, err := r.msgs, r.err
 	if err != nil {
 		return 0, err
 	}

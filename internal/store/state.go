@@ -97,20 +97,22 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 // stats hash so a rebuild can swap a board whole; this puts them together
 // again in one pipelined round trip.
 func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, user string) (map[string]string, error) {
-	var rated []string
-	describers := map[string]handler.Describer{}
+	type rated struct {
+		board string
+		d     handler.Describer
+		state *redis.StringCmd
+	}
+	var boards []rated
 	for _, b := range prod.Boards {
 		if d, ok := b.Scorer.(handler.Describer); ok {
-			rated = append(rated, b.Name)
-			describers[b.Name] = d
+			boards = append(boards, rated{board: b.Name, d: d})
 		}
 	}
 	var stats *redis.MapStringStringCmd
-	states := make([]*redis.StringCmd, len(rated))
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		stats = pipe.HGetAll(ctx, s.keys.Stats(product, user))
-		for i, b := range rated {
-			states[i] = pipe.HGet(ctx, s.keys.RatingState(product, b), user)
+		for i := range boards {
+			boards[i].state = pipe.HGet(ctx, s.keys.RatingState(product, boards[i].board), user)
 		}
 		return nil
 	})
@@ -121,12 +123,15 @@ func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, 
 	if err != nil {
 		return nil, fmt.Errorf("stats of %s in %s: %w", user, product, err)
 	}
-	for i, c := range states {
-		text, err := c.Result()
-		if err != nil {
-			continue // no rating on this board yet (redis.Nil)
+	for _, b := range boards {
+		text, err := b.state.Result()
+		if errors.Is(err, redis.Nil) {
+			continue // no game on this board yet
 		}
-		for _, kv := range describers[rated[i]].Describe(rated[i], text) {
+		if err != nil {
+			return nil, fmt.Errorf("rating of %s on %s/%s: %w", user, product, b.board, err)
+		}
+		for _, kv := range b.d.Describe(b.board, text) {
 			out[kv[0]] = kv[1]
 		}
 	}
