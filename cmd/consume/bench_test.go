@@ -87,14 +87,7 @@ func BenchmarkConsume(b *testing.B) {
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	opts := gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}
-	games, err := gen.GamesFor(opts, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts.Games = games
-	es := e2etest.GenEntries(b, opts)
-	es = es[:min(len(es), n)]
+	es := e2etest.GenEntriesN(b, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}, n)
 	loadStart := time.Now()
 	e2etest.XAddAll(ctx, b, rdb, "game_event_stream", es)
 	b.Logf("loaded %d entries in %s (not timed)", len(es), time.Since(loadStart).Round(time.Millisecond))

@@ -28,14 +28,7 @@ func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(b)
 	n := benchEvents()
-	opts := gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000}
-	games, err := gen.GamesFor(opts, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts.Games = games
-	es := e2etest.GenEntries(b, opts)
-	es = es[:min(len(es), n)]
+	es := e2etest.GenEntriesN(b, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess", "tictactoe", "tetris"}, BadEvery: 2000}, n)
 	srv := testredis.Start(b)
 	cl := testredis.StartCluster(b)
 	targets := []struct {

@@ -14,20 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
 )
-
-// buildStatsctl compiles the binary under test once per benchmark run.
-func buildStatsctl(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "statsctl")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/varcade/statsctl").CombinedOutput()
-	if err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // writeEvents writes a realistic exrps stream of about n events with ids.
 func writeEvents(b *testing.B, n int) (string, int) {
@@ -86,7 +76,7 @@ func runTrack(b *testing.B, bin, url, file string) trackRun {
 // redis-server with the statsctl binary, and 100,000 for comparison: the
 // rate should hold and peak memory should not grow with the file.
 func BenchmarkTrack(b *testing.B) {
-	bin := buildStatsctl(b)
+	bin := e2etest.BuildStatsctl(b)
 	small, _ := writeEvents(b, 100_000)
 	big, lines := writeEvents(b, 1_000_000)
 	b.Logf("generated %d events", lines)

@@ -99,6 +99,20 @@ func GenEntries(t testing.TB, o gen.Options) []Entry {
 	return out
 }
 
+// GenEntriesN is GenEntries for n entries: it sizes the number of games
+// from a sample (gen.GamesFor; o.Games is ignored) and cuts the stream at
+// n, so a benchmark of "1,000,000 events" drains exactly that many.
+func GenEntriesN(t testing.TB, o gen.Options, n int) []Entry {
+	t.Helper()
+	games, err := gen.GamesFor(o, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Games = games
+	es := GenEntries(t, o)
+	return es[:min(len(es), n)]
+}
+
 // ExtraBad are entries no generator line covers: non-UTF-8, an absurd size,
 // a product id that cannot be a key.
 func ExtraBad() []Entry {

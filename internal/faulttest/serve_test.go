@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -624,8 +623,7 @@ func topTenFromRedis(t *testing.T, rdb redis.UniversalClient, product string) st
 // stopProc sends SIGTERM and wants exit 0 promptly.
 func stopProc(t *testing.T, p *e2etest.Proc) {
 	t.Helper()
-	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 15*time.Second); code != 0 {
+	if code := p.Stop(t, 15*time.Second); code != 0 {
 		t.Errorf("SIGTERM: %s exit %d; log:\n%s", p.Cmd.Args[1], code, e2etest.Tail(p.Output()))
 	}
 }
