@@ -54,14 +54,20 @@ completions: build ## regenerate shell completions
 bench: ## track throughput: 1,000,000 events into a real local redis-server
 	$(GO) test -run '^$$' -bench BenchmarkTrack -benchtime 1x -timeout 30m ./internal/bench/
 
-FUZZTIME ?= 30s
+# Fuzz budgets are execution counts (Nx), not durations: with a duration,
+# Go 1.26's fuzz coordinator can fail a clean run with a bare "context
+# deadline exceeded" when a starved worker misses the stop deadline
+# (golang/go#75804; it failed CI here on a loaded 2-core machine). A count
+# has no deadline to race. 300,000 executions take 15-60 s per target here.
+# FUZZTIME=30s still works for a timed run. -timeout stops a hung input.
+FUZZTIME ?= 300000x
 
-fuzz: ## run every fuzz target for FUZZTIME each; seed corpora live in <package>/testdata/fuzz/<Target>/
+fuzz: ## run every fuzz target for FUZZTIME each (an execution count, or a duration); seed corpora live in <package>/testdata/fuzz/<Target>/
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 	    echo "== $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -timeout 15m $$pkg; \
 	  done; \
 	done
 
@@ -78,13 +84,14 @@ bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local
 	$(GO) test -run '^$$' -bench BenchmarkConsume -benchtime 1x -timeout 30m ./cmd/consume/
 
 # The fault suite: every test named TestFault* in any package, with many
-# seeded rounds, then every fuzz target for FAULT_FUZZTIME. A failure logs
-# its seed: rerun with FAULT_SEED=<seed> FAULT_ROUNDS=<n>. `make test` runs
-# the same fault tests with 3 rounds and a 5 s serve load run;
+# seeded rounds, then every fuzz target for FAULT_FUZZTIME (50,000
+# executions each, 5-25 s here). A failure logs its seed: rerun with
+# FAULT_SEED=<seed> FAULT_ROUNDS=<n>. `make test` runs the same fault tests
+# with 3 rounds and a 5 s serve load run;
 # SERVE_LOAD_SECONDS sets how long serve is loaded here (RSS sampled every
 # second; TestFaultServe/LoadRun).
 FAULT_ROUNDS       ?= 20
-FAULT_FUZZTIME     ?= 10s
+FAULT_FUZZTIME     ?= 50000x
 SERVE_LOAD_SECONDS ?= 30
 test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start, serve under load and Redis crashes) + bounded fuzzing
 	FAULT_ROUNDS=$(FAULT_ROUNDS) SERVE_LOAD_SECONDS=$(SERVE_LOAD_SECONDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
