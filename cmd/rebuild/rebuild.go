@@ -5,6 +5,7 @@ package rebuild
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -129,7 +130,7 @@ func run(ctx context.Context, f *cmdutil.Factory, product string, o options) err
 	if closeSrc != nil {
 		defer closeSrc()
 	}
-	fs := &filtered{src: src, product: product, markers: map[string]bool{}, keys: tmp.Keys()}
+	fs := &filtered{src: src, product: product, markers: map[string]bool{}, keys: tmp.Keys(), warn: f.IO.Err}
 	cleanup := func() {
 		ks := []string{tmp.Keys().Board(product, board), tmp.Keys().RatingState(product, board)}
 		for k := range fs.markers {
@@ -153,7 +154,11 @@ func run(ctx context.Context, f *cmdutil.Factory, product string, o options) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "rebuilt %s/%s from %s: %s on the board; %s\n", product, board, cmdutil.Plural(fs.read, "event", "events"), cmdutil.Plural(n, "player", "players"), sum)
+	unreadable := ""
+	if fs.unreadable > 0 {
+		unreadable = fmt.Sprintf("; skipped %s (product unknown)", cmdutil.Plural(fs.unreadable, "unreadable line", "unreadable lines"))
+	}
+	fmt.Fprintf(f.IO.Out, "rebuilt %s/%s: %s on the board; replayed %s%s\n", product, board, cmdutil.Plural(n, "player", "players"), sum, unreadable)
 	return nil
 }
 
@@ -166,26 +171,40 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
+// maxShown caps the unreadable lines listed on stderr; the rest are counted.
+const maxShown = 10
+
 // filtered passes on only the product's events and remembers which marker
-// keys the rebuild will write, to delete them afterwards.
+// keys the rebuild will write, to delete them afterwards. An unreadable
+// JSONL line names no product, so it is not the rebuilt board's business:
+// it is listed (up to maxShown) and counted apart, instead of swelling the
+// board's invalid count with every other product's bad lines.
 type filtered struct {
-	src     engine.Source
-	product string
-	read    int64
-	markers map[string]bool
-	keys    store.Keys
+	src        engine.Source
+	product    string
+	markers    map[string]bool
+	keys       store.Keys
+	warn       io.Writer
+	unreadable int64
 }
 
 func (s *filtered) Next() (event.Event, error) {
 	for {
 		ev, err := s.src.Next()
+		var le *event.LineError
+		if errors.As(err, &le) {
+			if s.unreadable < maxShown {
+				fmt.Fprintf(s.warn, "%s: skipped (unreadable): %v\n", le.Src, le.Err)
+			}
+			s.unreadable++
+			continue
+		}
 		if err != nil {
 			return ev, err
 		}
 		if ev.Product() != s.product {
 			continue
 		}
-		s.read++
 		if ev.ID != "" {
 			s.markers[s.keys.Seen(s.product, ev.ID)] = true
 		}

@@ -194,3 +194,46 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// A file rebuild counts only the rebuilt product's events: other products'
+// events, valid or not, are not its business, and a line that cannot be
+// read names no product, so it is listed and counted apart.
+func TestRebuildFromFileCountsOnlyItsProduct(t *testing.T) {
+	srv := testredis.Start(t)
+	var text []byte
+	for _, name := range []string{"../../testdata/malformed.jsonl", "../../testdata/generic-game.jsonl"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = append(append(text, bytes.TrimRight(b, "\n")...), '\n')
+	}
+	// Another product's invalid game_over must not count as the board's.
+	text = append(text, `{"id":"o1","product_id":"other","type":"game_over","winner_id":"x"}`+"\n"...)
+	file := filepath.Join(t.TempDir(), "mixed.jsonl")
+	if err := os.WriteFile(file, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errs := statsctl(t, "--redis", srv.URL(), "--config", writeConfig(t, "32"), "rebuild", "exrps", "--board", "elo", "-f", file)
+	if code != 0 {
+		t.Fatalf("rebuild: %d %s %s", code, out, errs)
+	}
+	// exrps lines of malformed.jsonl that decode: m1 (applied), m2 and m7
+	// (invalid), m3, m9 and m11 (not game_over: ignored by the elo board).
+	want := "rebuilt exrps/elo: 2 players on the board; replayed 6 events: 1 applied, 0 duplicate, 3 ignored, 2 invalid; skipped 6 unreadable lines (product unknown)\n"
+	if out != want {
+		t.Fatalf("report:\n got %q\nwant %q", out, want)
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(errs), "\n") {
+		lines = append(lines, strings.SplitN(l, " ", 2)[0])
+	}
+	wantLines := []string{"4:", "5:", "7:", "11:", "13:", "15:"}
+	for i := range wantLines {
+		wantLines[i] = file + ":" + wantLines[i]
+	}
+	if fmt.Sprint(lines) != fmt.Sprint(wantLines) || strings.Count(errs, "skipped (unreadable): ") != 6 {
+		t.Fatalf("stderr should list the unreadable lines 4, 5, 7, 11, 13, 15:\n%s", errs)
+	}
+}
