@@ -99,6 +99,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
 		return nil, &Error{File: name, Msg: "empty config; it needs at least a products: section (see testdata/config/statsctl.yaml)"}
 	}
+	anchorEmptyValues(&doc)
 	root := resolve(doc.Content[0])
 	c := &Config{File: name, Products: map[string]handler.Product{}, Default: handler.DefaultProduct(), Rules: map[string]int{}}
 	fields := p.mapping(root, "the config", "version", "products", "default")
@@ -138,6 +139,25 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, errors.Join(p.errs...)
 	}
 	return c, nil
+}
+
+// anchorEmptyValues moves each empty value ("key:" or "? key" with nothing
+// after it) to its key's line. yaml.v3 places such a value at the next
+// token, which can be a later key's line or, at the end of the text, a line
+// past the end; an error about the value belongs on the key's line.
+// Alias nodes are not followed, so a self-referencing anchor cannot loop.
+func anchorEmptyValues(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag == "!!null" && v.Style == 0 && v.Anchor == "" {
+				v.Line, v.Column = k.Line, k.Column
+			}
+		}
+	}
+	for _, c := range n.Content {
+		anchorEmptyValues(c)
+	}
 }
 
 // mapping checks n is a mapping with only the allowed keys and returns

@@ -55,6 +55,11 @@ func TestBadConfigsNameLineAndReason(t *testing.T) {
 		{"only a document start", "---\n", "x.yaml: empty config"},
 		{"only comments", "# nothing yet\n", "x.yaml: empty config"},
 		{"version", "version: 2\nproducts: {}\n", "x.yaml:1: version \"2\" is not supported"},
+		// An empty value is reported on its key's line, not on the next
+		// token's (a later key's line, or a line past the end of the text).
+		{"empty product at the end", "products:\n ? p", "x.yaml:2: product p must be a mapping"},
+		{"empty product before a key", "products:\n  p:\nversion: 1\n", "x.yaml:2: product p must be a mapping"},
+		{"empty boards", "products:\n  p:\n    boards:\n    stat_order: [a]\n", "x.yaml:3: product p: boards must be a non-empty list"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
