@@ -1,10 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/varcade/statsctl/internal/handler"
 )
@@ -34,6 +36,37 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(reg.Lookup("unknown").Stats) != 2 {
 		t.Fatal("the default section should apply to unknown products")
+	}
+}
+
+// A Windows editor may save the config as UTF-16 with a byte order mark;
+// it means the same as its UTF-8 text, and errors keep their lines.
+func TestUTF16ConfigReadsAsUTF8(t *testing.T) {
+	utf16le := func(s string) []byte {
+		out := []byte{0xff, 0xfe}
+		for _, u := range utf16.Encode([]rune(s)) {
+			out = append(out, byte(u), byte(u>>8))
+		}
+		return out
+	}
+	text, err := os.ReadFile("../../testdata/config/statsctl.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Parse("x.yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("x.yaml", utf16le(string(text)))
+	if err != nil {
+		t.Fatalf("UTF-16 example refused: %v", err)
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("UTF-16 config differs:\n got %+v\nwant %+v", got, want)
+	}
+	_, err = Parse("x.yaml", utf16le("products:\n  p:\n    boards:\n      - {name: e, scorer: elo, k: lots}\n"))
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:4: product p board e k") {
+		t.Fatalf("error %v, want it on line 4", err)
 	}
 }
 

@@ -1,12 +1,15 @@
 package config
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
@@ -76,10 +79,12 @@ func FuzzConfig(f *testing.F) {
 }
 
 // yamlLines counts lines as YAML does: LF, CRLF, a lone CR and the Unicode
-// breaks NEL, LS and PS each end one.
+// breaks NEL, LS and PS each end one. A text that starts with a UTF-16 byte
+// order mark (a Windows editor's "Unicode") is read as UTF-16, as yaml.v3
+// reads it.
 func yamlLines(data []byte) int {
 	n := 1
-	s := string(data)
+	s := decodeText(data)
 	for i, r := range s {
 		switch {
 		case r == '\n', r == '\u0085', r == '\u2028', r == '\u2029':
@@ -89,6 +94,25 @@ func yamlLines(data []byte) int {
 		}
 	}
 	return n
+}
+
+// decodeText returns the text YAML sees in data: UTF-8, or UTF-16 after a
+// little- or big-endian byte order mark (a trailing odd byte is dropped).
+func decodeText(data []byte) string {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		order = binary.BigEndian
+	default:
+		return string(data)
+	}
+	units := make([]uint16, 0, len(data)/2)
+	for i := 2; i+1 < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	return string(utf16.Decode(units))
 }
 
 // unjoin lists the errors an errors.Join holds (or err alone).
