@@ -58,7 +58,7 @@ bench: ## track throughput: 1,000,000 events into a real local redis-server
 # Go 1.26's fuzz coordinator can fail a clean run with a bare "context
 # deadline exceeded" when a starved worker misses the stop deadline
 # (golang/go#75804; it failed CI here on a loaded 2-core machine). A count
-# has no deadline to race. 300,000 executions take 15-60 s per target here.
+# has no deadline to race. 400,000 executions took 9-57 s per target here.
 # FUZZTIME=30s still works for a timed run. -timeout stops a hung input.
 FUZZTIME ?= 300000x
 
@@ -85,7 +85,7 @@ bench-consume: ## statsctl consume --drain of 1,000,000 events from a real local
 
 # The fault suite: every test named TestFault* in any package, with many
 # seeded rounds, then every fuzz target for FAULT_FUZZTIME (50,000
-# executions each, 5-25 s here). A failure logs its seed: rerun with
+# executions each, 2-15 s here). A failure logs its seed: rerun with
 # FAULT_SEED=<seed> FAULT_ROUNDS=<n>. `make test` runs the same fault tests
 # with 3 rounds and a 5 s serve load run;
 # SERVE_LOAD_SECONDS sets how long serve is loaded here (RSS sampled every
