@@ -23,7 +23,7 @@ func TestConsumeSurvivesKillsAndRedisRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs real processes")
 	}
-	srv := testredis.Start(t, "--appendonly", "yes")
+	srv := testredis.StartDurable(t)
 	rdb := srv.Client()
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(t)

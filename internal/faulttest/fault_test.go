@@ -310,7 +310,7 @@ func TestFaultServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes")
 	}
-	srv := testredis.Start(t, "--appendonly", "yes")
+	srv := testredis.StartDurable(t)
 	tg := target{url: srv.URL(), rdb: srv.Client()}
 	bin := e2etest.BuildStatsctl(t)
 
@@ -409,7 +409,7 @@ func downAtStart(t *testing.T, bin string) {
 	})
 	t.Run("ComesUpLater", func(t *testing.T) {
 		// Without --connect-timeout consume waits for Redis, then works.
-		srv := testredis.Start(t, "--appendonly", "yes")
+		srv := testredis.StartDurable(t)
 		es := entries(t, 100, 5)
 		e2etest.XAddAll(ctx, t, srv.Client(), "game_event_stream", es)
 		srv.Kill()

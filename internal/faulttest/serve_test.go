@@ -666,7 +666,7 @@ func checkUnavailable(b []byte, code string) error {
 // data, by itself: the same process throughout.
 func serveRedisRestart(t *testing.T, bin string) {
 	rng := newRand(t)
-	srv := testredis.Start(t, "--appendonly", "yes")
+	srv := testredis.StartDurable(t)
 	populate(t, bin, srv.URL(), rng, map[string]int{"exrps": 2000, "chess": 300})
 	sv, api := e2etest.StartServe(t, bin, "--listen", "127.0.0.1:0", "--redis", srv.URL())
 	pid := sv.Cmd.Process.Pid

@@ -86,7 +86,9 @@ func (c *Cluster) start(bin, cli string) error {
 			// Long enough that a killed-and-restarted node is back before
 			// the others would declare it failed (no replicas to promote).
 			"--cluster-node-timeout", "5000",
-			"--appendonly", "yes",
+			// Restarted nodes must keep every write they acknowledged:
+			// see StartDurable.
+			"--appendonly", "yes", "--appendfsync", "always",
 		}}
 		if err := s.start(bin); err != nil {
 			_ = os.RemoveAll(dir)

@@ -63,6 +63,20 @@ func Start(t testing.TB, extra ...string) *Server {
 	return nil
 }
 
+// StartDurable is Start with the append-only file fsynced before every
+// reply (appendonly yes, appendfsync always): the one setting under which
+// Redis promises that an acknowledged write survives a crash of the
+// process. Under Redis's default, everysec, a SIGKILL can lose up to about
+// two seconds of acknowledged writes when the disk is slow: while a
+// background fsync is still running, Redis postpones writing its AOF buffer
+// (for up to 2 s) yet goes on replying to clients. A test that kills the
+// server and then checks that every acknowledged entry is still there needs
+// this; one that only restarts it may use Start with "--appendonly", "yes".
+func StartDurable(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return Start(t, append([]string{"--appendonly", "yes", "--appendfsync", "always"}, extra...)...)
+}
+
 func (s *Server) start(bin string) error {
 	_, port, _ := net.SplitHostPort(s.Addr)
 	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", s.Dir,
