@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -89,7 +90,7 @@ func BenchmarkConsume(b *testing.B) {
 	n := benchEvents()
 	es := e2etest.GenEntriesN(b, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}, n)
 	loadStart := time.Now()
-	e2etest.XAddAll(ctx, b, rdb, "game_event_stream", es)
+	e2etest.XAddAll(ctx, b, rdb, consumer.DefaultStream, es)
 	b.Logf("loaded %d entries in %s (not timed)", len(es), time.Since(loadStart).Round(time.Millisecond))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -28,6 +28,8 @@ import (
 	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/render"
+	"github.com/varcade/statsctl/internal/retry"
+	"github.com/varcade/statsctl/internal/streamid"
 )
 
 // EnvStreamRedis is the old deployment's variable naming the stream's Redis.
@@ -113,7 +115,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	if o.cfg.Count <= 0 || o.cfg.Count > 100000 {
 		return cmdutil.UsageErrorf("--count %d: want 1 to 100000", o.cfg.Count)
 	}
-	if s := o.cfg.Start; s != "0" && s != "$" && s != consumer.StartLegacy && !looksLikeID(s) {
+	if s := o.cfg.Start; s != "0" && s != "$" && s != consumer.StartLegacy && !streamid.Valid(s) {
 		return cmdutil.UsageErrorf("--start %q: want 0, $, legacy or an entry id such as 1700000000000-0", s)
 	}
 	log, err := NewLogger(f.IO.Err, o.logFormat, o.logLevel)
@@ -134,6 +136,11 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	}
 	if eng == nil { // stopped while waiting
 		return nil
+	}
+	// The old worker kept its cursor beside the stats data: --start legacy
+	// looks for it there first. Connected above, so this is the same client.
+	if o.cfg.LegacyRedis, err = f.Redis(ctx); err != nil {
+		return err
 	}
 	stream, closeStream, err := streamClient(ctx, f, o.streamRedis, log, o.cfg.ConnectTimeout)
 	if err != nil {
@@ -217,56 +224,43 @@ func connectStats(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, tim
 		var err error
 		eng, err = f.Engine(ctx)
 		if err != nil && f.Embedded() {
-			return &noRetry{err}
+			return retry.Permanent(err)
 		}
 		return err
 	})
 	return eng, err
 }
 
-// noRetry marks a connect error that waiting cannot fix.
-type noRetry struct{ err error }
-
-func (e *noRetry) Error() string { return e.err.Error() }
-func (e *noRetry) Unwrap() error { return e.err }
-
 // connectRetry runs connect until it succeeds, retrying with capped
-// exponential backoff and a log line per failure, for at most timeout when
-// timeout > 0. Usage errors and noRetry errors end it at once; a cancelled
-// ctx ends it with nil (the caller sees it was stopped).
+// exponential backoff (retry.Do) and a log line per failure, for at most
+// timeout when timeout > 0. Usage errors and retry.Permanent errors end it
+// at once; a cancelled ctx ends it with nil (the caller sees it was
+// stopped).
 func connectRetry(ctx context.Context, log *slog.Logger, timeout time.Duration, what string, connect func() error) error {
 	start := time.Now()
-	wait := consumer.DefaultMinBackoff
-	for attempt := 1; ; attempt++ {
-		err := connect()
-		if err == nil {
-			if attempt > 1 {
-				log.Info(what+" answered; starting", "attempts", attempt)
+	err := retry.Do(ctx, retry.Policy{
+		Min: consumer.DefaultMinBackoff,
+		Max: consumer.DefaultMaxBackoff,
+		OnRetry: func(attempt int, wait time.Duration, err error) error {
+			if timeout > 0 && time.Since(start) >= timeout {
+				log.Error(what+" unavailable; giving up", "attempt", attempt, "connect_timeout", timeout.String(), "err", err.Error())
+				return fmt.Errorf("%s did not answer within --connect-timeout %s: %w", what, timeout, err)
 			}
+			log.Warn(what+" unavailable; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err.Error())
 			return nil
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		var nr *noRetry
-		if errors.As(err, &nr) {
-			return nr.err
-		}
+		},
+		OnRecover: func(attempts int) { log.Info(what+" answered; starting", "attempts", attempts) },
+	}, func(context.Context) error {
+		err := connect()
 		if cmdutil.IsUsage(err) {
-			return err
+			return retry.Permanent(err)
 		}
-		if timeout > 0 && time.Since(start) >= timeout {
-			log.Error(what+" unavailable; giving up", "attempt", attempt, "connect_timeout", timeout.String(), "err", err.Error())
-			return fmt.Errorf("%s did not answer within --connect-timeout %s: %w", what, timeout, err)
-		}
-		log.Warn(what+" unavailable; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err.Error())
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, consumer.DefaultMaxBackoff)
+		return err
+	})
+	if errors.Is(err, retry.ErrStopped) {
+		return nil
 	}
+	return err
 }
 
 // streamClient is the stream's Redis: --stream-redis, then the old
@@ -354,19 +348,6 @@ func StatusLine(s consumer.Status, rate float64) string {
 	}
 	return fmt.Sprintf("consume: %d events (%d applied, %d invalid)  %.0f/s  lag %s  pending %d",
 		s.Events, s.Applied, s.Invalid, rate, lag, s.Pending)
-}
-
-func looksLikeID(s string) bool {
-	ms, seq, _ := strings.Cut(s, "-")
-	digits := func(x string) bool {
-		for _, r := range x {
-			if r < '0' || r > '9' {
-				return false
-			}
-		}
-		return true
-	}
-	return ms != "" && digits(ms) && digits(seq)
 }
 
 // redisLogger adapts go-redis's internal logging to slog.

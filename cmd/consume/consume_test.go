@@ -10,6 +10,7 @@ import (
 
 	"github.com/varcade/statsctl/cmd"
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/embedded"
 )
 
@@ -31,7 +32,7 @@ func TestConsumeEmbedded(t *testing.T) {
 		{"product_id", "exrps", "game_id", "g1", "type", "game_over", "winner_id", "ann", "loser_id", "bob"},
 		{"product_id", "exrps", "game_id", "g1", "type", "gameplay", "event_name", "select_weapon", "event_data", "9", "user_id", "bob"},
 	} {
-		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "game_event_stream", Values: kv}).Err(); err != nil {
+		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: consumer.DefaultStream, Values: kv}).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -27,7 +28,7 @@ func TestConsumeSurvivesKillsAndRedisRestart(t *testing.T) {
 	rdb := srv.Client()
 	ctx := context.Background()
 	bin := e2etest.BuildStatsctl(t)
-	const stream = "game_event_stream"
+	const stream = consumer.DefaultStream
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -165,17 +166,17 @@ func TestConsumeSeparateStreamServer(t *testing.T) {
 	for _, e := range es {
 		want.Add(e)
 	}
-	e2etest.XAddAll(ctx, t, events.Client(), "game_event_stream", es)
+	e2etest.XAddAll(ctx, t, events.Client(), consumer.DefaultStream, es)
 	bin := e2etest.BuildStatsctl(t)
 	p := e2etest.StartConsume(t, bin, "--redis", stats.URL(), "--stream-redis", events.URL(), "--drain", "--metrics-addr", "off")
 	if code := p.Wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, p.Output())
 	}
 	want.Compare(ctx, t, stats.Client(), "statsctl")
-	if n := events.Client().XLen(ctx, "game_event_stream:dead").Val(); n != int64(want.Invalid) {
+	if n := events.Client().XLen(ctx, consumer.DefaultStream+":dead").Val(); n != int64(want.Invalid) {
 		t.Errorf("%d dead letters on the stream server, want %d", n, want.Invalid)
 	}
-	if n := stats.Client().Exists(ctx, "game_event_stream", "game_event_stream:dead").Val(); n != 0 {
+	if n := stats.Client().Exists(ctx, consumer.DefaultStream, consumer.DefaultStream+":dead").Val(); n != 0 {
 		t.Errorf("stream keys were created on the stats server")
 	}
 }

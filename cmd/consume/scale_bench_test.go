@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -51,7 +52,7 @@ func BenchmarkScale(b *testing.B) {
 		for _, tg := range targets {
 			b.StopTimer()
 			loadStart := time.Now()
-			e2etest.XAddAll(ctx, b, tg.rdb, "game_event_stream", es)
+			e2etest.XAddAll(ctx, b, tg.rdb, consumer.DefaultStream, es)
 			b.Logf("%s: loaded %d entries in %s (not timed)", tg.name, len(es), time.Since(loadStart).Round(time.Millisecond))
 			b.StartTimer()
 			for _, k := range []int{1, 2, 4} {
@@ -67,7 +68,7 @@ func BenchmarkScale(b *testing.B) {
 				b.StartTimer()
 			}
 			b.StopTimer()
-			tg.rdb.Del(ctx, "game_event_stream", "game_event_stream:dead")
+			tg.rdb.Del(ctx, consumer.DefaultStream, consumer.DefaultStream+":dead")
 			b.StartTimer()
 		}
 	}

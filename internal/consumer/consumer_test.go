@@ -364,6 +364,36 @@ func TestMetricsLabelsBounded(t *testing.T) {
 	}
 }
 
+// TestLegacyCursorOnTheStatsServer: with the stream on its own server the
+// old worker's cursor is read from Config.LegacyRedis, the stats server.
+func TestLegacyCursorOnTheStatsServer(t *testing.T) {
+	ctx := context.Background()
+	stats := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	stream := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { stats.Close(); stream.Close() })
+	gameOver(t, stream, "a", "b")
+	cursor := gameOver(t, stream, "a", "b")
+	gameOver(t, stream, "c", "d")
+	stats.Set(ctx, consumer.LegacyCursorKey, cursor, 0)
+	eng := engine.New(handler.Builtin(), store.New(stats, store.Options{}))
+
+	c, err := consumer.New(consumer.Config{Drain: true, Start: consumer.StartLegacy}, eng, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(ctx); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("without LegacyRedis the cursor was found: %v", err)
+	}
+	c, err = consumer.New(consumer.Config{Drain: true, Start: consumer.StartLegacy, LegacyRedis: stats}, eng, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDrain(t, c)
+	if s := c.Status(); s.Events != 1 {
+		t.Fatalf("legacy start processed %d events, want only the one after the cursor", s.Events)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer rdb.Close()

@@ -5,13 +5,13 @@ import (
 	_ "embed"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/streamid"
 )
 
 //go:embed deadletter.lua
@@ -43,13 +43,7 @@ type deadLetter struct {
 // the whole stream name), so the script is valid on a Redis Cluster, and
 // is bucketed by hour like the apply markers so old markers expire.
 func (c *Consumer) deadMarkerKey(id string) string {
-	b := "ids"
-	if ms, _, ok := strings.Cut(id, "-"); ok {
-		if n, err := strconv.ParseUint(ms, 10, 64); err == nil {
-			b = "h" + strconv.FormatUint(n/3_600_000, 10)
-		}
-	}
-	return c.cfg.Namespace + ":deadseen:{" + hashTag(c.cfg.DeadLetter) + "}:" + b
+	return c.cfg.Namespace + ":deadseen:{" + hashTag(c.cfg.DeadLetter) + "}:" + streamid.HourBucket(id)
 }
 
 // hashTag is the part of a key Redis Cluster hashes: the text between the
@@ -96,27 +90,38 @@ func (c *Consumer) deadArgs(d deadLetter) []any {
 // stream server, each at most once per source id, and logs and counts the
 // ones written now: an event is reported once even if redelivered.
 func (c *Consumer) writeDeadLetters(ctx context.Context, dead []deadLetter) error {
-	run := func(eval bool) ([]*redis.Cmd, error) {
-		cmds := make([]*redis.Cmd, len(dead))
-		_, err := c.stream.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, d := range dead {
-				keys := []string{c.cfg.DeadLetter, c.deadMarkerKey(d.ev.ID)}
-				if eval {
-					cmds[i] = c.dead.Eval(ctx, p, keys, c.deadArgs(d)...)
-				} else {
-					cmds[i] = c.dead.EvalSha(ctx, p, keys, c.deadArgs(d)...)
-				}
+	keys := func(d deadLetter) []string { return []string{c.cfg.DeadLetter, c.deadMarkerKey(d.ev.ID)} }
+	cmds := make([]*redis.Cmd, len(dead))
+	// Pipelined's own error is only the first failed command's; each
+	// command is checked below.
+	_, _ = c.stream.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, d := range dead {
+			cmds[i] = c.dead.EvalSha(ctx, p, keys(d), c.deadArgs(d)...)
+		}
+		return nil
+	})
+	// A server that lacks the script (first use, SCRIPT FLUSH, a restart or
+	// failover) answers NOSCRIPT to each of its commands and has run none of
+	// them: send the source to just those, as the store does for its apply
+	// script, rather than run the whole batch again.
+	var again []int
+	for i, cmd := range cmds {
+		if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		_, _ = c.stream.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range again {
+				cmds[i] = c.dead.Eval(ctx, p, keys(dead[i]), c.deadArgs(dead[i])...)
 			}
 			return nil
 		})
-		return cmds, err
 	}
-	cmds, err := run(false)
-	if err != nil && strings.Contains(err.Error(), "NOSCRIPT") {
-		cmds, err = run(true)
-	}
-	if err != nil {
-		return fmt.Errorf("write %d dead letters to %s: %w", len(dead), c.cfg.DeadLetter, err)
+	for _, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return fmt.Errorf("write %d dead letters to %s: %w", len(dead), c.cfg.DeadLetter, err)
+		}
 	}
 	for i, cmd := range cmds {
 		n, _ := cmd.Int64()

@@ -28,6 +28,11 @@ const (
 	TypeStateChange = "state_change"
 )
 
+// DefaultStream is the Redis stream the game servers XADD their events to,
+// part of the same contract as the field names: every command that reads
+// the stream defaults to it.
+const DefaultStream = "game_event_stream"
+
 // Limits keep one hostile or broken event from costing unbounded memory in
 // the daemon or unbounded space in Redis.
 const (

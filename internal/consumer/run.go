@@ -1,0 +1,111 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/varcade/statsctl/internal/retry"
+)
+
+// Run consumes until ctx is cancelled (returning nil once the batch in hand
+// is acknowledged), until caught up with Config.Drain (nil), or until an
+// error that retrying cannot fix.
+//
+// Two contexts run through the daemon. ctx is the stop request: once it is
+// done nothing new is read and failures are no longer retried. abort is
+// cancelled Config.Grace after ctx: the entries already in hand are applied,
+// dead-lettered and acknowledged under it, so a stop lets them finish, and
+// abort cuts them off if they take longer than the grace period.
+func (c *Consumer) Run(ctx context.Context) error {
+	abort, cancelAbort := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelAbort()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(c.cfg.Grace, cancelAbort) })
+	defer stopGrace()
+
+	c.log.Info("consumer starting", "stream", c.cfg.Stream, "group", c.cfg.Group, "consumer", c.cfg.Consumer,
+		"dead_letter", c.cfg.DeadLetter, "drain", c.cfg.Drain)
+	started := c.cfg.Now()
+	err := c.retry(ctx, abort, "create consumer group", func(x context.Context) error {
+		if err := c.ensureGroup(x); err != nil {
+			if c.cfg.ConnectTimeout > 0 && transient(err) && c.cfg.Now().Sub(started) >= c.cfg.ConnectTimeout {
+				return retry.Permanent(fmt.Errorf("redis did not answer within --connect-timeout %s: %w", c.cfg.ConnectTimeout, err))
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return c.finish(ctx, err)
+	}
+	c.connected.Store(true)
+	defer c.connected.Store(false)
+
+	// Entries this consumer name read but never acknowledged (a previous
+	// run under the same --consumer name) come first.
+	if err := c.ownPending(ctx, abort); err != nil {
+		return c.finish(ctx, err)
+	}
+	var lastClaim, lastInfo time.Time
+	var ahead readAhead
+	for ctx.Err() == nil {
+		now := c.cfg.Now()
+		if now.Sub(lastClaim) >= c.claimEvery() {
+			lastClaim = now
+			if err := c.claim(ctx, abort); err != nil {
+				return c.finish(ctx, err)
+			}
+		}
+		n, err := c.readNew(ctx, abort, &ahead)
+		if err != nil {
+			return c.finish(ctx, err)
+		}
+		if n == 0 || now.Sub(lastInfo) >= time.Second {
+			lastInfo = now
+			done, err := c.refreshGroupInfo(ctx, abort)
+			if err != nil {
+				return c.finish(ctx, err)
+			}
+			if n == 0 && c.cfg.Drain {
+				if done {
+					c.log.Info("caught up; drain finished", c.summaryAttrs()...)
+					return nil
+				}
+				if c.pending.Load() > 0 {
+					// Entries held by other (possibly dead) consumers: keep
+					// claiming until they are done or taken over.
+					if err := c.claim(ctx, abort); err != nil {
+						return c.finish(ctx, err)
+					}
+					lastClaim = c.cfg.Now()
+				}
+			}
+		}
+	}
+	// A stop arrived with the next batch read ahead: it is in hand too, so
+	// finish it within the grace period rather than leave it pending.
+	if r, ok := ahead.take(); ok && r.err == nil && len(r.msgs) > 0 {
+		if err := c.process(ctx, abort, r.msgs); err != nil {
+			return c.finish(ctx, err)
+		}
+	}
+	return c.finish(ctx, nil)
+}
+
+// finish turns the end of Run into its result: a stop asked for via ctx is
+// a clean exit whatever was in flight, since unacknowledged entries are
+// redelivered and re-applying them changes nothing.
+func (c *Consumer) finish(ctx context.Context, err error) error {
+	if ctx.Err() != nil && (err == nil || errors.Is(err, retry.ErrStopped) || errors.Is(err, context.Canceled)) {
+		c.log.Info("consumer stopped", c.summaryAttrs()...)
+		return nil
+	}
+	return err
+}
+
+func (c *Consumer) summaryAttrs() []any {
+	s := c.Status()
+	return []any{"events", s.Events, "applied", s.Applied, "duplicate", s.Duplicate, "ignored", s.Ignored,
+		"invalid", s.Invalid, "dead_letters", s.DeadLetters, "claimed", s.Claimed}
+}
