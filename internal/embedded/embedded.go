@@ -33,7 +33,8 @@
 //
 // # Where the code lives
 //
-// embedded.go opens, serves, saves and closes a Store; snapshot.go is the
+// embedded.go opens, serves, saves and closes a Store; saveloop.go is the
+// periodic save of long-running commands (serve, consume); snapshot.go is the
 // snapshot's format (encode and decode); snapshotfile.go reads the file and
 // replaces it crash-safely; capture.go takes a consistent copy of database 0
 // from the running server; restore.go loads a copy back into a fresh one.
