@@ -7,25 +7,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
 	"github.com/varcade/statsctl/internal/testredis"
 )
-
-// backends runs f against a real redis-server and against miniredis (the
-// embedded default), since statsctl must behave the same on both.
-func backends(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
-	t.Run("redis-server", func(t *testing.T) { f(t, testredis.Start(t).Client()) })
-	t.Run("miniredis", func(t *testing.T) {
-		m := miniredis.RunT(t)
-		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-		t.Cleanup(func() { c.Close() })
-		f(t, c)
-	})
-}
 
 var ctx = context.Background()
 
@@ -38,7 +25,7 @@ func gameOver(id, w, l string) store.Item {
 }
 
 func TestApplyGameOverAndReadBack(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		res, err := st.Apply(ctx, map[string][]store.Item{"exrps": {
 			gameOver("1-0", "u1", "u2"), gameOver("1-1", "u1", "u3"), gameOver("1-2", "u3", "u1"),
@@ -77,7 +64,7 @@ func TestApplyGameOverAndReadBack(t *testing.T) {
 }
 
 func TestApplySameIDTwiceChangesNothing(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		batch := map[string][]store.Item{"g": {gameOver("5-0", "a", "b"), gameOver("x7", "a", "c"), gameOver("", "c", "a")}}
 		if _, err := st.Apply(ctx, batch); err != nil {
@@ -104,7 +91,7 @@ func TestApplySameIDTwiceChangesNothing(t *testing.T) {
 // Many writers applying overlapping batches at once must still count every
 // event exactly once: the check-and-apply is one atomic script.
 func TestConcurrentAppliersCountOnce(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		const events = 400
 		var wg sync.WaitGroup
@@ -153,7 +140,7 @@ func countGames(events, p int) int {
 }
 
 func TestRanksWithTiesAndPages(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		key := st.Keys().Board("t", "wins")
 		rdb.ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
