@@ -177,18 +177,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := time.NewTicker(o.saveEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-bg.Done():
-					return
-				case <-t.C:
-					if err := emb.Save(); err != nil {
-						log.Error("save embedded store", "dir", emb.Dir(), "err", err.Error())
-					}
-				}
-			}
+			emb.SaveEvery(bg, o.saveEvery, log)
 		}()
 	}
 	if render.IsTerminal(f.IO.Err) {

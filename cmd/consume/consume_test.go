@@ -1,22 +1,16 @@
 package consume_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/varcade/statsctl/cmd"
-	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/cmdtest"
 	"github.com/varcade/statsctl/internal/consumer"
 	"github.com/varcade/statsctl/internal/embedded"
 )
-
-func env(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-}
 
 // TestConsumeEmbedded: with no --redis the stream and the stats share the
 // embedded store; consume --drain applies what was XADDed there and saves.
@@ -40,23 +34,22 @@ func TestConsumeEmbedded(t *testing.T) {
 	if err := emb.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	e := env(map[string]string{"STATSCTL_DATA_DIR": dir})
-	code := cmd.Run(ctx, []string{"consume", "--drain", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}, cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb}, e)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, errb.String())
+	e := cmdtest.Env{"STATSCTL_DATA_DIR": dir}
+	r := cmdtest.Run(t, e, nil, "consume", "--drain", "--metrics-addr", "127.0.0.1:0", "--log-format", "json")
+	if r.Code != 0 {
+		t.Fatalf("exit %d:\n%s", r.Code, r.Err)
 	}
 	for _, want := range []string{`"msg":"metrics listening"`, `"msg":"invalid event dead-lettered"`, `"reason":"unknown_weapon"`, `"msg":"caught up; drain finished"`} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("log lacks %s:\n%s", want, errb.String())
+		if !strings.Contains(r.Err, want) {
+			t.Errorf("log lacks %s:\n%s", want, r.Err)
 		}
 	}
-	out.Reset()
-	if code := cmd.Run(ctx, []string{"stats", "exrps", "bob", "-o", "json"}, cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb}, e); code != 0 {
-		t.Fatalf("stats: exit %d: %s", code, errb.String())
+	r = cmdtest.Run(t, e, nil, "stats", "exrps", "bob", "-o", "json")
+	if r.Code != 0 {
+		t.Fatalf("stats: exit %d: %s", r.Code, r.Err)
 	}
-	if !strings.Contains(out.String(), `"losses"`) {
-		t.Fatalf("stats after consume: %s", out.String())
+	if !strings.Contains(r.Out, `"losses"`) {
+		t.Fatalf("stats after consume: %s", r.Out)
 	}
 }
 
@@ -67,10 +60,8 @@ func TestConsumeUsageErrors(t *testing.T) {
 		{"consume", "--start", "yesterday"},
 		{"consume", "--count", "0"},
 	} {
-		var errb bytes.Buffer
-		code := cmd.Run(context.Background(), args, cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &errb}, env(map[string]string{"STATSCTL_DATA_DIR": t.TempDir()}))
-		if code != 2 {
-			t.Errorf("%v: exit %d, want 2 (usage): %s", args, code, errb.String())
+		if r := cmdtest.Run(t, cmdtest.Embedded(t), nil, args...); r.Code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage): %s", args, r.Code, r.Err)
 		}
 	}
 }

@@ -13,8 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/varcade/statsctl/cmd"
-	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/cmdtest"
 	"github.com/varcade/statsctl/internal/config"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
@@ -61,14 +60,6 @@ func ratings(t *testing.T, h map[string]string) string {
 	return fmt.Sprint(out)
 }
 
-func statsctl(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := func(string) (string, bool) { return "", false }
-	code := cmd.Run(ctx, args, cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb}, env)
-	return code, out.String(), errb.String()
-}
-
 func writeConfig(t *testing.T, k string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "games.yaml")
@@ -112,12 +103,12 @@ func TestRebuildBoardWithNewKFromFileAndStream(t *testing.T) {
 	load(t, srv, "ref", k16, file)
 	ref := snapshot(t, rdb, "ref:*")
 
-	code, out, errs := statsctl(t, "--redis", srv.URL(), "--config", k16, "rebuild", "exrps", "--board", "elo", "-f", file)
-	if code != 0 {
-		t.Fatalf("rebuild: %d %s %s", code, out, errs)
+	r := cmdtest.Run(t, nil, nil, "--redis", srv.URL(), "--config", k16, "rebuild", "exrps", "--board", "elo", "-f", file)
+	if r.Code != 0 {
+		t.Fatalf("rebuild: %d %s %s", r.Code, r.Out, r.Err)
 	}
-	if !strings.Contains(out, "rebuilt exrps/elo") {
-		t.Fatalf("report: %s", out)
+	if !strings.Contains(r.Out, "rebuilt exrps/elo") {
+		t.Fatalf("report: %s", r.Out)
 	}
 	after := snapshot(t, rdb, "statsctl:*")
 	for _, k := range []string{"{exrps}:rt:elo", "{exrps}:lb:elo"} {
@@ -158,9 +149,9 @@ func TestRebuildBoardWithNewKFromFileAndStream(t *testing.T) {
 		}
 		rdb.XAdd(ctx, &redis.XAddArgs{Stream: "game_event_stream", Values: m})
 	}
-	code, out, errs = statsctl(t, "--redis", srv.URL(), "--config", k32, "rebuild", "exrps", "--board", "elo", "--from-stream")
-	if code != 0 {
-		t.Fatalf("rebuild --from-stream: %d %s %s", code, out, errs)
+	r = cmdtest.Run(t, nil, nil, "--redis", srv.URL(), "--config", k32, "rebuild", "exrps", "--board", "elo", "--from-stream")
+	if r.Code != 0 {
+		t.Fatalf("rebuild --from-stream: %d %s %s", r.Code, r.Out, r.Err)
 	}
 	if got := ratings(t, rdb.HGetAll(ctx, "statsctl:{exrps}:rt:elo").Val()); got != eloK32 || len(got) < 100 {
 		t.Fatal("rebuilt from the stream with K=32, ratings differ from the original K=32 run")
@@ -181,9 +172,9 @@ func TestRebuildUsage(t *testing.T) {
 		{"rebuild", "exrps", "--board", "nope", "--from-stream"},
 		{"rebuild", "exrps", "--board", "elo", "--from-stream", "-f", "x.jsonl"},
 	} {
-		code, _, errs := statsctl(t, append([]string{"--redis", srv.URL()}, args...)...)
-		if code != 2 {
-			t.Fatalf("%v: exit %d (%s), want 2", args, code, errs)
+		r := cmdtest.Run(t, nil, nil, append([]string{"--redis", srv.URL()}, args...)...)
+		if r.Code != 2 {
+			t.Fatalf("%v: exit %d (%s), want 2", args, r.Code, r.Err)
 		}
 	}
 }
@@ -215,25 +206,25 @@ func TestRebuildFromFileCountsOnlyItsProduct(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errs := statsctl(t, "--redis", srv.URL(), "--config", writeConfig(t, "32"), "rebuild", "exrps", "--board", "elo", "-f", file)
-	if code != 0 {
-		t.Fatalf("rebuild: %d %s %s", code, out, errs)
+	r := cmdtest.Run(t, nil, nil, "--redis", srv.URL(), "--config", writeConfig(t, "32"), "rebuild", "exrps", "--board", "elo", "-f", file)
+	if r.Code != 0 {
+		t.Fatalf("rebuild: %d %s %s", r.Code, r.Out, r.Err)
 	}
 	// exrps lines of malformed.jsonl that decode: m1 (applied), m2 and m7
 	// (invalid), m3, m9 and m11 (not game_over: ignored by the elo board).
 	want := "rebuilt exrps/elo: 2 players on the board; replayed 6 events: 1 applied, 0 duplicate, 3 ignored, 2 invalid; skipped 6 unreadable lines (product unknown)\n"
-	if out != want {
-		t.Fatalf("report:\n got %q\nwant %q", out, want)
+	if r.Out != want {
+		t.Fatalf("report:\n got %q\nwant %q", r.Out, want)
 	}
 	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(errs), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(r.Err), "\n") {
 		lines = append(lines, strings.SplitN(l, " ", 2)[0])
 	}
 	wantLines := []string{"4:", "5:", "7:", "11:", "13:", "15:"}
 	for i := range wantLines {
 		wantLines[i] = file + ":" + wantLines[i]
 	}
-	if fmt.Sprint(lines) != fmt.Sprint(wantLines) || strings.Count(errs, "skipped (unreadable): ") != 6 {
-		t.Fatalf("stderr should list the unreadable lines 4, 5, 7, 11, 13, 15:\n%s", errs)
+	if fmt.Sprint(lines) != fmt.Sprint(wantLines) || strings.Count(r.Err, "skipped (unreadable): ") != 6 {
+		t.Fatalf("stderr should list the unreadable lines 4, 5, 7, 11, 13, 15:\n%s", r.Err)
 	}
 }

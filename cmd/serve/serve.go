@@ -4,11 +4,9 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,7 +149,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) e
 		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there); data in %s, saved every %s and at shutdown",
 			api, emb.Addr(), emb.Dir(), o.saveInterval)
 		if o.saveInterval > 0 {
-			bg = append(bg, saveEvery(emb, o.saveInterval, log))
+			bg = append(bg, func(ctx context.Context) error { emb.SaveEvery(ctx, o.saveInterval, log); return nil })
 		}
 	case emb != nil:
 		line = fmt.Sprintf("statsctl serve: API on %s; using the embedded store another statsctl serves on %s (data in %s)", api, emb.Addr(), emb.Dir())
@@ -177,28 +175,4 @@ func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) e
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// saver is the part of the embedded store the periodic save needs.
-type saver interface{ Save() error }
-
-// saveEvery snapshots the embedded store periodically so a crash loses at
-// most one interval; the final save happens when the factory closes it.
-func saveEvery(s saver, every time.Duration, log *slog.Logger) func(context.Context) error {
-	return func(ctx context.Context) error {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-				if err := s.Save(); err != nil && !errors.Is(ctx.Err(), context.Canceled) {
-					// Keep serving: the next save may succeed and the data is
-					// still in memory; say so loudly.
-					log.Error("save embedded snapshot", "err", strings.TrimSpace(err.Error()))
-				}
-			}
-		}
-	}
 }

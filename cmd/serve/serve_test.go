@@ -18,6 +18,7 @@ import (
 	"github.com/varcade/statsctl/cmd"
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/serve"
+	"github.com/varcade/statsctl/internal/cmdtest"
 	"github.com/varcade/statsctl/internal/cmdutil"
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -169,10 +170,8 @@ func TestServeEmbeddedPlatform(t *testing.T) {
 	}
 
 	// The data outlives the process: the next command reads it.
-	var out bytes.Buffer
-	if code := cmd.Run(context.Background(), []string{"--data-dir", dir, "stats", "exrps", "u2", "-o", "json"},
-		cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, Err: io.Discard}, noEnv); code != 0 || strings.TrimSpace(out.String()) != `{"games":1,"wins":0,"losses":1}` {
-		t.Fatalf("stats after serve stopped: %d %s", code, out.String())
+	if r := cmdtest.Run(t, nil, nil, "--data-dir", dir, "stats", "exrps", "u2", "-o", "json"); r.Code != 0 || strings.TrimSpace(r.Out) != `{"games":1,"wins":0,"losses":1}` {
+		t.Fatalf("stats after serve stopped: %d %s", r.Code, r.Out)
 	}
 
 	// Serve again on the same data: the stream, the group's position and the
@@ -194,11 +193,9 @@ func TestServeRedisListenTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	var errOut bytes.Buffer
-	code := cmd.Run(context.Background(), []string{"--data-dir", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--redis-listen", taken.Addr().String()},
-		cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: &errOut}, noEnv)
-	if code != 1 || !strings.Contains(errOut.String(), "address already in use; pick another with --redis-listen") {
-		t.Fatalf("exit %d: %s", code, errOut.String())
+	r := cmdtest.Run(t, nil, nil, "--data-dir", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--redis-listen", taken.Addr().String())
+	if r.Code != 1 || !strings.Contains(r.Err, "address already in use; pick another with --redis-listen") {
+		t.Fatalf("exit %d: %s", r.Code, r.Err)
 	}
 }
 
@@ -210,11 +207,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--log-format", "xml"},
 		{"serve", "extra"},
 	} {
-		var errOut bytes.Buffer
-		code := cmd.Run(context.Background(), append([]string{"--data-dir", t.TempDir()}, args...),
-			cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: &errOut}, noEnv)
-		if code != 2 {
-			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut.String())
+		if r := cmdtest.Run(t, nil, nil, append([]string{"--data-dir", t.TempDir()}, args...)...); r.Code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, r.Code, r.Err)
 		}
 	}
 }

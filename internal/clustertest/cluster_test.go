@@ -19,10 +19,9 @@ import (
 
 	"github.com/varcade/statsctl/internal/cmdtest"
 	"github.com/varcade/statsctl/internal/e2etest"
-	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/gen"
-	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
+	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
@@ -66,22 +65,6 @@ func TestCluster(t *testing.T) {
 	}
 }
 
-func gameOver(id, w, l string) store.Item {
-	ev := map[string]string{"product_id": "p", "type": "game_over", "winner_id": w, "loser_id": l}
-	ch, err := handler.DefaultProduct().Handle(event.Event{Fields: ev}, handler.NoValues{})
-	if err != nil {
-		panic(err)
-	}
-	return store.Item{EventID: id, Changes: ch}
-}
-
-func assertEntries(t *testing.T, got, want []store.Entry) {
-	t.Helper()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("entries\n got %v\nwant %v", got, want)
-	}
-}
-
 // nodeOf says which node (index into c.Nodes()) holds key.
 func nodeOf(t *testing.T, c *testredis.Cluster, key string) int {
 	t.Helper()
@@ -110,7 +93,7 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 	st := store.New(c.Client(), store.Options{Namespace: ns})
 	batches := map[string][]store.Item{}
 	for i, p := range products {
-		batches[p] = []store.Item{gameOver("1-"+strconv.Itoa(i), "u1", "u2"), gameOver("2-"+strconv.Itoa(i), "u3", "u1"), gameOver("3-"+strconv.Itoa(i), "u1", "u3")}
+		batches[p] = []store.Item{storetest.GameOver("1-"+strconv.Itoa(i), "u1", "u2"), storetest.GameOver("2-"+strconv.Itoa(i), "u3", "u1"), storetest.GameOver("3-"+strconv.Itoa(i), "u1", "u3")}
 	}
 	res, err := st.Apply(ctx, batches)
 	if err != nil {
@@ -126,7 +109,7 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertEntries(t, page.Entries, []store.Entry{e(1, "u1", 2), e(2, "u3", 1), e(3, "u2", 0)})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{e(1, "u1", 2), e(2, "u3", 1), e(3, "u2", 0)})
 		stats, err := st.Stats(ctx, p, "u1")
 		if err != nil || fmt.Sprint(stats) != "map[games:3 losses:1 wins:2]" {
 			t.Fatalf("%s u1 stats %v %v", p, stats, err)
@@ -152,7 +135,7 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 	c.Client().ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
 		redis.Z{Score: 5, Member: "d"}, redis.Z{Score: 5, Member: "e"}, redis.Z{Score: 5, Member: "f"}, redis.Z{Score: 1, Member: "g"})
 	page, _ := st.Top(ctx, "t", "wins", 4, 2)
-	assertEntries(t, page.Entries, []store.Entry{e(4, "e", 5), e(4, "d", 5)})
+	storetest.AssertEntries(t, page.Entries, []store.Entry{e(4, "e", 5), e(4, "d", 5)})
 	r, err := st.Rank(ctx, "t", "wins", "e")
 	if err != nil || r != (store.Standing{Rank: 4, Score: 5, Total: 7}) {
 		t.Fatalf("rank of e: %+v %v", r, err)
@@ -161,14 +144,14 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertEntries(t, around.Entries, []store.Entry{e(4, "f", 5), e(4, "e", 5), e(4, "d", 5)})
+	storetest.AssertEntries(t, around.Entries, []store.Entry{e(4, "f", 5), e(4, "e", 5), e(4, "d", 5)})
 }
 
 func storeIdempotent(t *testing.T, c *testredis.Cluster, ns string) {
 	st := store.New(c.Client(), store.Options{Namespace: ns})
 	batch := map[string][]store.Item{}
 	for _, p := range products {
-		batch[p] = []store.Item{gameOver("5-0", "a", "b"), gameOver("x7", "a", "c"), gameOver("", "c", "a")}
+		batch[p] = []store.Item{storetest.GameOver("5-0", "a", "b"), storetest.GameOver("x7", "a", "c"), storetest.GameOver("", "c", "a")}
 	}
 	if _, err := st.Apply(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -185,7 +168,7 @@ func storeIdempotent(t *testing.T, c *testredis.Cluster, ns string) {
 			t.Fatalf("%s duplicates %v, want [0 1]", p, res.Duplicates[p])
 		}
 		page, _ := st.Top(ctx, p, "wins", 0, 0)
-		assertEntries(t, page.Entries, []store.Entry{e(1, "c", 2), e(1, "a", 2), e(3, "b", 0)})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{e(1, "c", 2), e(1, "a", 2), e(3, "b", 0)})
 	}
 }
 
@@ -231,7 +214,7 @@ func storeAtomicPerProduct(t *testing.T, c *testredis.Cluster, ns string) {
 				batch := map[string][]store.Item{}
 				for _, p := range products {
 					for i := b * size; i < (b+1)*size; i++ {
-						batch[p] = append(batch[p], gameOver(fmt.Sprintf("100-%d", i), "a", "q"+strconv.Itoa(i%5)))
+						batch[p] = append(batch[p], storetest.GameOver(fmt.Sprintf("100-%d", i), "a", "q"+strconv.Itoa(i%5)))
 					}
 				}
 				if _, err := st.Apply(ctx, batch); err != nil {
@@ -264,7 +247,7 @@ func storeNoScriptAllNodes(t *testing.T, c *testredis.Cluster, ns string) {
 		t.Helper()
 		batch := map[string][]store.Item{}
 		for _, p := range products {
-			batch[p] = []store.Item{gameOver("", "a", "b")}
+			batch[p] = []store.Item{storetest.GameOver("", "a", "b")}
 		}
 		res, err := st.Apply(ctx, batch)
 		if err != nil || res.Applied != len(products) {
@@ -292,7 +275,7 @@ func storeNoScriptOneNode(t *testing.T, c *testredis.Cluster, ns string) {
 	st := store.New(c.Client(), store.Options{Namespace: ns})
 	batch := map[string][]store.Item{}
 	for _, p := range products {
-		batch[p] = []store.Item{gameOver("", "a", "b"), gameOver("7-1", "a", "b")}
+		batch[p] = []store.Item{storetest.GameOver("", "a", "b"), storetest.GameOver("7-1", "a", "b")}
 	}
 	if _, err := st.Apply(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -302,7 +285,7 @@ func storeNoScriptOneNode(t *testing.T, c *testredis.Cluster, ns string) {
 		t.Fatal(err)
 	}
 	for _, p := range products {
-		batch[p] = []store.Item{gameOver("", "a", "b"), gameOver("7-2", "a", "b")}
+		batch[p] = []store.Item{storetest.GameOver("", "a", "b"), storetest.GameOver("7-2", "a", "b")}
 	}
 	res, err := st.Apply(ctx, batch)
 	if err != nil || res.Applied != 2*len(products) || len(res.Duplicates) != 0 {

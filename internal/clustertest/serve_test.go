@@ -12,6 +12,7 @@ import (
 
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/store"
+	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
@@ -79,7 +80,7 @@ func serveOnCluster(t *testing.T, c *testredis.Cluster, ns, bin string) {
 	for i, p := range products {
 		for j := 0; j < 12; j++ {
 			for k := 0; k < boardWins(i, j); k++ {
-				batches[p] = append(batches[p], gameOver(fmt.Sprintf("s%d-%d", j, k), "u"+strconv.Itoa(j), "floor"))
+				batches[p] = append(batches[p], storetest.GameOver(fmt.Sprintf("s%d-%d", j, k), "u"+strconv.Itoa(j), "floor"))
 			}
 		}
 		n := nodeOf(t, c, st.Keys().Board(p, "wins"))

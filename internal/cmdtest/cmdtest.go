@@ -12,6 +12,7 @@ import (
 
 	"github.com/varcade/statsctl/cmd"
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/fakeenv"
 )
 
 // Result is what one invocation printed and returned.
@@ -23,7 +24,7 @@ type Result struct {
 // Env is a fixed environment for invocations: nothing leaks in from the
 // developer's shell (their STATSCTL_REDIS_URL must not point tests at a
 // real server).
-type Env map[string]string
+type Env = fakeenv.Map
 
 // Run runs statsctl with args, stdin as given (nil = empty).
 func Run(t testing.TB, env Env, stdin io.Reader, args ...string) Result {
@@ -32,8 +33,7 @@ func Run(t testing.TB, env Env, stdin io.Reader, args ...string) Result {
 		stdin = strings.NewReader("")
 	}
 	var out, errb bytes.Buffer
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	code := cmd.Run(context.Background(), args, cmdutil.IOStreams{In: stdin, Out: &out, Err: &errb}, getenv)
+	code := cmd.Run(context.Background(), args, cmdutil.IOStreams{In: stdin, Out: &out, Err: &errb}, env.Lookup)
 	return Result{Out: out.String(), Err: errb.String(), Code: code}
 }
 

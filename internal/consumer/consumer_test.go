@@ -25,18 +25,6 @@ import (
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
-// backends runs f on a real redis-server and on miniredis (what the
-// embedded store runs on), since consume must work on both.
-func backends(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
-	t.Run("redis-server", func(t *testing.T) { f(t, testredis.Start(t).Client()) })
-	t.Run("miniredis", func(t *testing.T) {
-		m := miniredis.RunT(t)
-		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-		t.Cleanup(func() { c.Close() })
-		f(t, c)
-	})
-}
-
 // syncBuf is a log sink safe for the consumer's goroutines.
 type syncBuf struct {
 	mu sync.Mutex
@@ -99,7 +87,7 @@ func runDrain(t *testing.T, c *consumer.Consumer) {
 }
 
 func TestDrainAppliesAndDeadLetters(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		gameOver(t, rdb, "u1", "u2")
 		gameOver(t, rdb, "u1", "u3")
@@ -153,7 +141,7 @@ func TestDrainAppliesAndDeadLetters(t *testing.T) {
 // acknowledged are taken over after ClaimAfter (XAUTOCLAIM, which
 // miniredis supports too) and applied once.
 func TestClaimsDeadConsumersEntries(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		for i := 0; i < 10; i++ {
 			gameOver(t, rdb, "u"+strconv.Itoa(i), "loser")
@@ -180,7 +168,7 @@ func TestClaimsDeadConsumersEntries(t *testing.T) {
 // TestOwnPendingFirst: a restart under the same consumer name re-processes
 // what it read before without acknowledging.
 func TestOwnPendingFirst(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		for i := 0; i < 3; i++ {
 			gameOver(t, rdb, "w", "l")
@@ -202,7 +190,7 @@ func TestOwnPendingFirst(t *testing.T) {
 // TestStartPositions: $ skips history; legacy continues after the old
 // worker's cursor; a missing cursor is a clear error.
 func TestStartPositions(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		gameOver(t, rdb, "a", "b")
 		cursor := gameOver(t, rdb, "a", "b")
@@ -230,7 +218,7 @@ func TestStartPositions(t *testing.T) {
 
 // TestStopFinishesBatch: cancelling the context ends Run with nil promptly.
 func TestStopFinishesBatch(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		for i := 0; i < 50; i++ {
 			gameOver(t, rdb, "w", "l")
 		}
@@ -263,7 +251,7 @@ func TestStopFinishesBatch(t *testing.T) {
 // left pending for a restart or a claim), and what it applied plus what
 // is still unread is the whole stream.
 func TestStopMidStreamLeavesNothingPending(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		const n = 3000
 		for start := 0; start < n; start += 500 {

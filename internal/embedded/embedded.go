@@ -30,6 +30,14 @@
 // Script.Run handles by falling back to EVAL); a group's entries-read/lag
 // counters and consumers' seen/active times (miniredis does not expose them);
 // pub/sub subscriptions and client connections.
+//
+// # Where the code lives
+//
+// embedded.go opens, serves, saves and closes a Store; saveloop.go is the
+// periodic save of long-running commands (serve, consume); snapshot.go is the
+// snapshot's format (encode and decode); snapshotfile.go reads the file and
+// replaces it crash-safely; capture.go takes a consistent copy of database 0
+// from the running server; restore.go loads a copy back into a fresh one.
 package embedded
 
 import (

@@ -97,8 +97,8 @@ func TestGlickoScorerInactivityFromStreamTime(t *testing.T) {
 	for k, v := range m {
 		m2[k] = v
 	}
-	apply(t, h, m, game("86400001-0", "a", "c"))                      // a moment later
-	apply(t, h, m2, game(itoa(86400000+100*86400000)+"-0", "a", "c")) // 100 days later
+	apply(t, h, m, game("86400001-0", "a", "c"))                                       // a moment later
+	apply(t, h, m2, game(strconv.FormatInt(86400000+100*86400000, 10)+"-0", "a", "c")) // 100 days later
 	soon, late := st(t, m, "g/a"), st(t, m2, "g/a")
 	if !(late.RD > soon.RD) {
 		t.Fatalf("RD after 100 idle days %.2f must exceed RD after none %.2f", late.RD, soon.RD)
@@ -110,8 +110,6 @@ func TestGlickoScorerInactivityFromStreamTime(t *testing.T) {
 		t.Fatalf("conservative score %v for state %+v", ch[2].Num, ws)
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestEventTime(t *testing.T) {
 	cases := []struct {

@@ -5,15 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// env builds an injected environment lookup from a map.
-func env(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
-	}
-}
+	"github.com/varcade/statsctl/internal/fakeenv"
+)
 
 func TestColorEnabledNonTerminal(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
@@ -32,7 +26,7 @@ func TestColorEnabledNonTerminal(t *testing.T) {
 			t.Errorf("IsTerminal(%s) = true", name)
 		}
 		// Even with a colour-friendly environment, a non-terminal gets none.
-		if ColorEnabled(w, false, env(map[string]string{"TERM": "xterm-256color"})) {
+		if ColorEnabled(w, false, fakeenv.Map{"TERM": "xterm-256color"}.Lookup) {
 			t.Errorf("ColorEnabled(%s) = true, want false", name)
 		}
 	}
@@ -60,7 +54,7 @@ func TestColorEnabledTruthTable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := ColorEnabled(tty, c.flag, env(c.env)); got != c.want {
+			if got := ColorEnabled(tty, c.flag, fakeenv.Map(c.env).Lookup); got != c.want {
 				t.Errorf("ColorEnabled = %v, want %v", got, c.want)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,7 +61,7 @@ func (f *fixture) games(product string, results ...string) {
 		w, l, _ := strings.Cut(r, ">")
 		evs = append(evs, event.Event{Fields: map[string]string{
 			event.FieldProduct: product, event.FieldType: event.TypeGameOver,
-			event.FieldGame: "g" + itoa(i), event.FieldWinner: w, event.FieldLoser: l,
+			event.FieldGame: "g" + strconv.Itoa(i), event.FieldWinner: w, event.FieldLoser: l,
 		}})
 	}
 	f.apply(evs...)

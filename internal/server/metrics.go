@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -65,7 +66,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 }
 
 func (m *metrics) observe(route, product string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, product, itoa(status)).Inc()
+	m.requests.WithLabelValues(route, product, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
+	"strings"
 )
 
 // apiError is the one error shape of every JSON route, so clients parse
@@ -83,12 +83,12 @@ func appendPyFloat(b []byte, f float64) []byte {
 	// Shortest round-trip digits, then Python's repr layout: positional for
 	// decimal exponents -4 <= exp < 16, scientific otherwise.
 	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
-	mant, expStr, _ := cut(e, 'e')
+	mant, expStr, _ := strings.Cut(e, "e")
 	exp, _ := strconv.Atoi(expStr)
 	if exp >= -4 && exp < 16 {
 		s := strconv.FormatFloat(f, 'f', -1, 64)
 		b = append(b, s...)
-		if !contains(s, '.') {
+		if strings.IndexByte(s, '.') < 0 {
 			b = append(b, ".0"...)
 		}
 		return b
@@ -105,20 +105,6 @@ func appendPyFloat(b []byte, f float64) []byte {
 		b = append(b, '0')
 	}
 	return strconv.AppendInt(b, int64(exp), 10)
-}
-
-func cut(s string, c byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-func contains(s string, c byte) bool {
-	_, _, ok := cut(s, c)
-	return ok
 }
 
 // appendPyString appends s as Python's json.dumps writes a str with its
@@ -161,5 +147,3 @@ func appendPyString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

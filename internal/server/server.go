@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 
@@ -333,6 +332,3 @@ func (s *Server) Run(ctx context.Context, o RunOptions) error {
 	}
 	return err
 }
-
-// itoa is strconv.Itoa, short for the many status labels.
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -358,7 +359,7 @@ func (s *Server) v1Products(w http.ResponseWriter, r *http.Request) {
 			all = append(all, p)
 		}
 	}
-	sortStrings(all)
+	slices.Sort(all)
 	out := struct {
 		Products []productJSON `json:"products"`
 	}{Products: make([]productJSON, 0, len(all))}

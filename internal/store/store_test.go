@@ -7,41 +7,21 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
+	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
 )
 
-// backends runs f against a real redis-server and against miniredis (the
-// embedded default), since statsctl must behave the same on both.
-func backends(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
-	t.Run("redis-server", func(t *testing.T) { f(t, testredis.Start(t).Client()) })
-	t.Run("miniredis", func(t *testing.T) {
-		m := miniredis.RunT(t)
-		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-		t.Cleanup(func() { c.Close() })
-		f(t, c)
-	})
-}
-
 var ctx = context.Background()
 
-func gameOver(id, w, l string) store.Item {
-	ch, err := handler.DefaultProduct().Handle(evGameOver(w, l), handler.NoValues{})
-	if err != nil {
-		panic(err)
-	}
-	return store.Item{EventID: id, Changes: ch}
-}
-
 func TestApplyGameOverAndReadBack(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		res, err := st.Apply(ctx, map[string][]store.Item{"exrps": {
-			gameOver("1-0", "u1", "u2"), gameOver("1-1", "u1", "u3"), gameOver("1-2", "u3", "u1"),
+			storetest.GameOver("1-0", "u1", "u2"), storetest.GameOver("1-1", "u1", "u3"), storetest.GameOver("1-2", "u3", "u1"),
 		}})
 		if err != nil {
 			t.Fatal(err)
@@ -54,7 +34,7 @@ func TestApplyGameOverAndReadBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []store.Entry{{1, "u1", 2}, {2, "u3", 1}, {3, "u2", 0}}
-		assertEntries(t, page.Entries, want)
+		storetest.AssertEntries(t, page.Entries, want)
 		if page.Total != 3 {
 			t.Fatalf("total %d, want 3", page.Total)
 		}
@@ -77,9 +57,9 @@ func TestApplyGameOverAndReadBack(t *testing.T) {
 }
 
 func TestApplySameIDTwiceChangesNothing(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
-		batch := map[string][]store.Item{"g": {gameOver("5-0", "a", "b"), gameOver("x7", "a", "c"), gameOver("", "c", "a")}}
+		batch := map[string][]store.Item{"g": {storetest.GameOver("5-0", "a", "b"), storetest.GameOver("x7", "a", "c"), storetest.GameOver("", "c", "a")}}
 		if _, err := st.Apply(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -92,9 +72,9 @@ func TestApplySameIDTwiceChangesNothing(t *testing.T) {
 			t.Fatalf("second apply: applied %d dups %v, want 1 and [0 1]", res.Applied, res.Duplicates)
 		}
 		page, _ := st.Top(ctx, "g", "wins", 0, 0)
-		assertEntries(t, page.Entries, []store.Entry{{1, "c", 2}, {1, "a", 2}, {3, "b", 0}})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{1, "c", 2}, {1, "a", 2}, {3, "b", 0}})
 		// A duplicate inside one batch is applied once.
-		res, err = st.Apply(ctx, map[string][]store.Item{"h": {gameOver("9-9", "p", "q"), gameOver("9-9", "p", "q")}})
+		res, err = st.Apply(ctx, map[string][]store.Item{"h": {storetest.GameOver("9-9", "p", "q"), storetest.GameOver("9-9", "p", "q")}})
 		if err != nil || res.Applied != 1 || fmt.Sprint(res.Duplicates["h"]) != "[1]" {
 			t.Fatalf("in-batch duplicate: %+v %v", res, err)
 		}
@@ -104,7 +84,7 @@ func TestApplySameIDTwiceChangesNothing(t *testing.T) {
 // Many writers applying overlapping batches at once must still count every
 // event exactly once: the check-and-apply is one atomic script.
 func TestConcurrentAppliersCountOnce(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		const events = 400
 		var wg sync.WaitGroup
@@ -115,7 +95,7 @@ func TestConcurrentAppliersCountOnce(t *testing.T) {
 				for start := w * 13 % events; start < events; start += 50 {
 					var items []store.Item
 					for i := start; i < start+50 && i < events; i++ {
-						items = append(items, gameOver(fmt.Sprintf("100-%d", i), "p"+strconv.Itoa(i%7), "q"+strconv.Itoa(i%5)))
+						items = append(items, storetest.GameOver(fmt.Sprintf("100-%d", i), "p"+strconv.Itoa(i%7), "q"+strconv.Itoa(i%5)))
 					}
 					if _, err := st.Apply(ctx, map[string][]store.Item{"race": items}); err != nil {
 						t.Error(err)
@@ -153,7 +133,7 @@ func countGames(events, p int) int {
 }
 
 func TestRanksWithTiesAndPages(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		key := st.Keys().Board("t", "wins")
 		rdb.ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
@@ -162,12 +142,12 @@ func TestRanksWithTiesAndPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertEntries(t, page.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}, {4, "f", 5}, {4, "e", 5}, {4, "d", 5}, {7, "g", 1}})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}, {4, "f", 5}, {4, "e", 5}, {4, "d", 5}, {7, "g", 1}})
 		// A page that starts inside a tie keeps the tie's rank.
 		page, _ = st.Top(ctx, "t", "wins", 4, 2)
-		assertEntries(t, page.Entries, []store.Entry{{4, "e", 5}, {4, "d", 5}})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{4, "e", 5}, {4, "d", 5}})
 		page, _ = st.Top(ctx, "t", "wins", 5, 10)
-		assertEntries(t, page.Entries, []store.Entry{{4, "d", 5}, {7, "g", 1}})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{4, "d", 5}, {7, "g", 1}})
 		page, _ = st.Top(ctx, "t", "wins", 50, 10)
 		if len(page.Entries) != 0 || page.Total != 7 {
 			t.Fatalf("page past the end: %+v", page)
@@ -183,9 +163,9 @@ func TestRanksWithTiesAndPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertEntries(t, around.Entries, []store.Entry{{4, "f", 5}, {4, "e", 5}, {4, "d", 5}})
+		storetest.AssertEntries(t, around.Entries, []store.Entry{{4, "f", 5}, {4, "e", 5}, {4, "d", 5}})
 		around, _ = st.Around(ctx, "t", "wins", "a", 2)
-		assertEntries(t, around.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}})
+		storetest.AssertEntries(t, around.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}})
 		if _, err := st.Around(ctx, "t", "wins", "nobody", 2); err != store.ErrNotFound {
 			t.Fatalf("around absent player: %v", err)
 		}
@@ -222,7 +202,7 @@ func TestBigBoard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertEntries(t, page.Entries, all.Entries[off:min(off+25, n)])
+		storetest.AssertEntries(t, page.Entries, all.Entries[off:min(off+25, n)])
 	}
 	// Every player with score 42 shares the rank after the 57 higher scores,
 	// each held by 1000 players.
@@ -237,11 +217,11 @@ func TestBigBoard(t *testing.T) {
 func TestScriptCacheLoss(t *testing.T) {
 	rdb := testredis.Start(t).Client()
 	st := store.New(rdb, store.Options{})
-	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {gameOver("1-1", "a", "b")}}); err != nil {
+	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {storetest.GameOver("1-1", "a", "b")}}); err != nil {
 		t.Fatal(err)
 	}
 	rdb.ScriptFlush(ctx)
-	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {gameOver("1-2", "a", "b")}}); err != nil {
+	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {storetest.GameOver("1-2", "a", "b")}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := st.Rank(ctx, "s", "wins", "a")
@@ -255,7 +235,7 @@ func TestScriptCacheLoss(t *testing.T) {
 func TestMarkerBucketsExpire(t *testing.T) {
 	rdb := testredis.Start(t).Client()
 	st := store.New(rdb, store.Options{MarkerTTL: 3600e9})
-	if _, err := st.Apply(ctx, map[string][]store.Item{"m": {gameOver("7200000-0", "a", "b"), gameOver("file-1", "a", "b")}}); err != nil {
+	if _, err := st.Apply(ctx, map[string][]store.Item{"m": {storetest.GameOver("7200000-0", "a", "b"), storetest.GameOver("file-1", "a", "b")}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"statsctl:{m}:seen:h2", "statsctl:{m}:seen:ids"} {
@@ -263,12 +243,5 @@ func TestMarkerBucketsExpire(t *testing.T) {
 		if err != nil || ttl <= 0 || ttl > 3600e9 {
 			t.Fatalf("%s ttl %v %v", k, ttl, err)
 		}
-	}
-}
-
-func assertEntries(t *testing.T, got, want []store.Entry) {
-	t.Helper()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("entries\n got %v\nwant %v", got, want)
 	}
 }

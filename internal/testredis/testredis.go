@@ -1,6 +1,8 @@
 // Package testredis starts real redis-server processes for tests, because
 // Redis semantics (Lua atomicity, scripts cache, persistence, restarts) are
-// what statsctl's guarantees rest on and a fake cannot prove them.
+// what statsctl's guarantees rest on and a fake cannot prove them. Backends
+// runs one test on such a server and on miniredis, the fake the embedded
+// store is built on, because statsctl must also work there.
 package testredis
 
 import (
