@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/varcade/statsctl/internal/streamid"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -81,7 +82,11 @@ func restoreStream(ctx context.Context, m *miniredis.Miniredis, conn *redis.Clie
 	if n := len(st.Entries); n > 0 {
 		newest = st.Entries[n-1].ID
 	}
-	if st.LastID != "" && st.LastID != "0-0" && compareIDs(st.LastID, newest) > 0 {
+	later, err := laterThan(st.LastID, newest)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", k, err)
+	}
+	if later {
 		// Re-create "last generated id" past deleted entries: add and delete a
 		// placeholder at that id, so new XADD * ids keep increasing.
 		if err := conn.XAdd(ctx, &redis.XAddArgs{Stream: k, ID: st.LastID, Values: []string{"_", "_"}}).Err(); err != nil {
@@ -122,4 +127,22 @@ func restoreStream(ctx context.Context, m *miniredis.Miniredis, conn *redis.Clie
 		}
 	}
 	return nil
+}
+
+// laterThan says whether the saved "last generated id" lies past the newest
+// entry (entries after it were deleted): then it must be re-created. An
+// empty or 0-0 last id never is.
+func laterThan(last, newest string) (bool, error) {
+	if last == "" || last == "0-0" {
+		return false, nil
+	}
+	l, err := streamid.Parse(last)
+	if err != nil {
+		return false, fmt.Errorf("saved last id: %w", err)
+	}
+	n, err := streamid.Parse(newest)
+	if err != nil {
+		return false, fmt.Errorf("newest entry id: %w", err)
+	}
+	return streamid.Compare(l, n) > 0, nil
 }

@@ -142,28 +142,3 @@ func decodeSnapshot(r io.Reader) (*snapshot, error) {
 	}
 	return &snap, nil
 }
-
-// compareIDs orders stream ids "ms-seq".
-func compareIDs(a, b string) int {
-	am, as := splitID(a)
-	bm, bs := splitID(b)
-	switch {
-	case am != bm:
-		if am < bm {
-			return -1
-		}
-		return 1
-	case as != bs:
-		if as < bs {
-			return -1
-		}
-		return 1
-	}
-	return 0
-}
-
-func splitID(id string) (uint64, uint64) {
-	var ms, seq uint64
-	fmt.Sscanf(id, "%d-%d", &ms, &seq)
-	return ms, seq
-}
