@@ -14,7 +14,9 @@ func TestServeFlags(t *testing.T) {
 	env := map[string]string{cmdutil.EnvWriteToken: "0123456789abcdef", cmdutil.EnvListen: ":5000"}
 	f := cmdutil.New(cmdutil.IOStreams{}, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	var got *Options
-	noTask := func(context.Context, *cmdutil.Factory, *slog.Logger) (func(context.Context) error, error) { return nil, nil }
+	noTask := func(context.Context, *cmdutil.Factory, *slog.Logger) (func(context.Context) error, error) {
+		return nil, nil
+	}
 	c := NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil }, noTask)
 	c.SetArgs([]string{"--cache-ttl", "0", "--log-format", "json", "--access-log=false", "--save-interval", "1m"})
 	if err := c.Execute(); err != nil {
