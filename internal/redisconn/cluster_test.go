@@ -8,7 +8,7 @@ import (
 )
 
 // The cluster URL forms docs/cluster.md promises, and the ones it refuses.
-func TestOpenRedisClusterForms(t *testing.T) {
+func TestOpenClusterForms(t *testing.T) {
 	for u, want := range map[string]struct {
 		addrs      string
 		user, pass string
