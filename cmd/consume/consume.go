@@ -85,7 +85,7 @@ Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
 	fl.StringVar(&o.cfg.DeadLetter, "dead-letter", "", "stream that receives invalid events with their reason (default: <stream>:dead)")
 	cmdutil.StringEnumFlag(c, &o.cfg.Start, "start", "", "0", cmdutil.Enum{
 		Choices: []string{"0", "$", consumer.StartLegacy}, Other: looksLikeID, OtherName: "an entry id such as 1700000000000-0",
-	}, "where a NEW group starts: 0 the whole history, $ new events only, legacy the old worker's cursor, or an entry id")
+	}, "where a NEW group starts (0 the whole history, $ new events only, legacy the old worker's cursor)")
 	fl.IntVar(&o.cfg.Count, "count", consumer.DefaultCount, "entries per read")
 	fl.DurationVar(&o.cfg.Block, "block", 0, "how long one read waits for new entries (default 1s; 100ms with --drain)")
 	fl.DurationVar(&o.cfg.ClaimAfter, "claim-after", consumer.DefaultClaimAfter, "take over entries another consumer left pending this long")
