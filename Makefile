@@ -29,7 +29,7 @@ redis-server:
 
 # The Redis Cluster tests are part of `make test` (package internal/clustertest
 # and the harness's own test); this target runs just them, e.g. after a change
-# to the store's scripts or OpenRedis. They need redis-server and redis-cli.
+# to the store's scripts or internal/redisconn. They need redis-server and redis-cli.
 test-cluster: redis-server ## Redis Cluster tests only: a real three-master cluster on loopback ports
 	$(GO) test -race -count=1 -v -run 'Cluster' ./internal/clustertest/ ./internal/testredis/ ./internal/cmdutil/
 

@@ -23,6 +23,8 @@ import (
 	"github.com/varcade/statsctl/cmd/stats"
 	"github.com/varcade/statsctl/cmd/track"
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/render"
+	"github.com/varcade/statsctl/internal/store"
 )
 
 // Version is set at build time (-ldflags "-X github.com/varcade/statsctl/cmd.Version=...").
@@ -44,11 +46,11 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&f.Flags.RedisURL, "redis", "", "stats Redis URL, e.g. redis://localhost:6379/0 or redis://h1:7000,h2:7001 for a cluster (env STATSCTL_REDIS_URL, STATS_TRACKER_REDIS_URL; default: embedded store)")
-	pf.StringVar(&f.Flags.Namespace, "namespace", "statsctl", "prefix of every Redis key statsctl writes")
-	pf.StringVarP(&f.Flags.Output, "output", "o", "table", "output format: table, json or csv")
+	pf.StringVar(&f.Flags.RedisURL, "redis", "", "stats Redis URL, e.g. redis://localhost:6379/0 or redis://h1:7000,h2:7001 for a cluster (env "+cmdutil.EnvRedisURL+", "+cmdutil.EnvLegacyRedisURL+"; default: embedded store)")
+	pf.StringVar(&f.Flags.Namespace, "namespace", store.DefaultNamespace, "prefix of every Redis key statsctl writes")
+	cmdutil.PersistentStringEnumFlag(root, &f.Flags.Output, "output", "o", string(render.FormatTable), cmdutil.Enum{Choices: formats()}, "output format")
 	pf.BoolVar(&f.Flags.NoColor, "no-color", false, "plain output without colors (also: NO_COLOR env)")
-	pf.StringVar(&f.Flags.Config, "config", "", "games configuration file: products, boards, stats rules (env STATSCTL_CONFIG; default: built-in games)")
+	pf.StringVar(&f.Flags.Config, "config", "", "games configuration file: products, boards, stats rules (env "+cmdutil.EnvConfig+"; default: built-in games)")
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 	// A bad games config is refused at start, before anything is opened.
 	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
@@ -58,8 +60,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		_, err := f.Registry()
 		return err
 	}
-	pf.StringVar(&f.Flags.DataDir, "data-dir", "", "directory of the embedded store (env STATSCTL_DATA_DIR; default $XDG_DATA_HOME/statsctl)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+	pf.StringVar(&f.Flags.DataDir, "data-dir", "", "directory of the embedded store (env "+cmdutil.EnvDataDir+"; default $XDG_DATA_HOME/statsctl)")
 	_ = root.MarkPersistentFlagDirname("data-dir")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &cmdutil.UsageError{Err: err}
@@ -67,12 +68,12 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 	root.AddCommand(
 		record.NewCmd(f),
 		track.NewCmd(f),
-		leaderboard.NewCmd(f),
-		stats.NewCmd(f),
-		consume.NewCmd(f),
-		serve.NewCmd(f, consume.InProcess),
+		leaderboard.NewCmd(f, nil),
+		stats.NewCmd(f, nil),
+		consume.NewCmd(f, nil),
+		serve.NewCmd(f, nil, consume.InProcess),
 		configcmd.NewCmd(f),
-		rebuild.NewCmd(f),
+		rebuild.NewCmd(f, nil),
 	)
 	return root
 }
@@ -99,6 +100,15 @@ func Run(ctx context.Context, args []string, io cmdutil.IOStreams, getenv func(s
 		err = fmt.Errorf("close: %w", cerr)
 	}
 	return exitCode(err, io.Err)
+}
+
+// formats are the values of -o, as render names them.
+func formats() []string {
+	var names []string
+	for _, fm := range render.Formats() {
+		names = append(names, string(fm))
+	}
+	return names
 }
 
 func exitCode(err error, stderr io.Writer) int {

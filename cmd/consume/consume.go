@@ -32,10 +32,11 @@ import (
 	"github.com/varcade/statsctl/internal/streamid"
 )
 
-// EnvStreamRedis is the old deployment's variable naming the stream's Redis.
-const EnvStreamRedis = "GAME_EVENT_STREAM_REDIS_URL"
-
-type options struct {
+// Options are one invocation: the parsed flags, and the factory that opens
+// the stats store and the stream. The fields stay unexported: only this
+// package's tests read them, through NewCmd's runF.
+type Options struct {
+	f           *cmdutil.Factory
 	cfg         consumer.Config
 	streamRedis string
 	metricsAddr string
@@ -45,9 +46,10 @@ type options struct {
 	cpuProfile  string
 }
 
-// NewCmd builds the command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	var o options
+// NewCmd builds the command. runF, when not nil, runs instead of the
+// daemon with the parsed options (for tests); root.go passes nil.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{f: f}
 	c := &cobra.Command{
 		Use:   "consume",
 		Short: "Run the stream daemon: apply the game event stream through a consumer group",
@@ -68,57 +70,43 @@ Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
   statsctl consume --redis redis://localhost:6379 --drain          # replay/backfill, exit when caught up
   statsctl consume --start legacy                                   # take over from the old worker's cursor`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return run(c.Context(), f, o) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if o.cfg.Count <= 0 || o.cfg.Count > 100000 {
+				return cmdutil.UsageErrorf("--count %d: want 1 to 100000", o.cfg.Count)
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return run(c.Context(), o)
+		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.cfg.Stream, "stream", consumer.DefaultStream, "stream key to read")
 	fl.StringVar(&o.cfg.Group, "group", consumer.DefaultGroup, "consumer group; consumers in one group share the work")
 	fl.StringVar(&o.cfg.Consumer, "consumer", "", "this consumer's name in the group (default: host name and pid)")
 	fl.StringVar(&o.cfg.DeadLetter, "dead-letter", "", "stream that receives invalid events with their reason (default: <stream>:dead)")
-	fl.StringVar(&o.cfg.Start, "start", "0", "where a NEW group starts: 0 (whole history), $ (new events only), legacy (the old worker's cursor) or an entry id")
+	cmdutil.StringEnumFlag(c, &o.cfg.Start, "start", "", "0", cmdutil.Enum{
+		Choices: []string{"0", "$", consumer.StartLegacy}, Other: streamid.Valid, OtherName: "an entry id such as 1700000000000-0",
+	}, "where a NEW group starts (0 the whole history, $ new events only, legacy the old worker's cursor)")
 	fl.IntVar(&o.cfg.Count, "count", consumer.DefaultCount, "entries per read")
 	fl.DurationVar(&o.cfg.Block, "block", 0, "how long one read waits for new entries (default 1s; 100ms with --drain)")
 	fl.DurationVar(&o.cfg.ClaimAfter, "claim-after", consumer.DefaultClaimAfter, "take over entries another consumer left pending this long")
 	fl.BoolVar(&o.cfg.Drain, "drain", false, "exit 0 once the group has caught up (nothing pending, nothing undelivered)")
-	fl.StringVar(&o.streamRedis, "stream-redis", "", "Redis URL of the stream (env "+EnvStreamRedis+"; default: the stats Redis)")
+	fl.StringVar(&o.streamRedis, "stream-redis", "", "Redis URL of the stream (env "+cmdutil.EnvStreamRedisURL+"; default: the stats Redis)")
 	fl.DurationVar(&o.cfg.ConnectTimeout, "connect-timeout", 0, "fail if Redis does not answer within this long after start (default: keep retrying)")
 	fl.DurationVar(&o.cfg.Grace, "grace", consumer.DefaultGrace, "on SIGINT/SIGTERM, how long the batch in hand may take to finish")
 	fl.StringVar(&o.metricsAddr, "metrics-addr", ":5002", `listen address of /metrics and /healthz ("" or off: none)`)
-	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
-	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmdutil.LogFormatFlag(c, &o.logFormat)
+	cmdutil.LogLevelFlag(c, &o.logLevel)
 	fl.DurationVar(&o.saveEvery, "save-every", 30*time.Second, "embedded store only: how often to snapshot it to the data dir")
 	fl.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile to this file (for performance work)")
 	_ = fl.MarkHidden("cpu-profile")
-	_ = c.RegisterFlagCompletionFunc("start", cobra.FixedCompletions([]string{"0", "$", "legacy"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = c.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
-// NewLogger builds the daemon's logger from --log-format and --log-level.
-func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, cmdutil.UsageErrorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, cmdutil.UsageErrorf("--log-format %q: want text or json", format)
-}
-
-func run(ctx context.Context, f *cmdutil.Factory, o options) error {
-	if o.cfg.Count <= 0 || o.cfg.Count > 100000 {
-		return cmdutil.UsageErrorf("--count %d: want 1 to 100000", o.cfg.Count)
-	}
-	if s := o.cfg.Start; s != "0" && s != "$" && s != consumer.StartLegacy && !streamid.Valid(s) {
-		return cmdutil.UsageErrorf("--start %q: want 0, $, legacy or an entry id such as 1700000000000-0", s)
-	}
-	log, err := NewLogger(f.IO.Err, o.logFormat, o.logLevel)
+func run(ctx context.Context, o *Options) error {
+	f := o.f
+	log, err := cmdutil.NewLogger(f.IO.Err, o.logFormat, o.logLevel)
 	if err != nil {
 		return err
 	}
@@ -252,42 +240,13 @@ func connectRetry(ctx context.Context, log *slog.Logger, timeout time.Duration, 
 	return err
 }
 
-// streamClient is the stream's Redis: --stream-redis, then the old
-// deployment's environment variable, then the stats Redis itself. A URL
-// naming one node of a Redis Cluster reaches the whole cluster, as --redis
-// does; to find out, the server must answer, so this waits for it as
-// connectStats does. It returns a nil client if ctx ends meanwhile.
+// streamClient is the stream's Redis (see cmdutil.Factory.StreamRedis),
+// waited for as connectStats waits for the stats Redis. It returns a nil
+// client if ctx ends meanwhile.
 func streamClient(ctx context.Context, f *cmdutil.Factory, flag string, log *slog.Logger, timeout time.Duration) (redis.UniversalClient, func(), error) {
-	url := flag
-	if url == "" {
-		url = f.Env(EnvStreamRedis)
-	}
-	if url == "" {
-		rdb, err := f.Redis(ctx)
-		return rdb, func() {}, err
-	}
-	rdb, err := cmdutil.OpenRedis(url)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, plain := rdb.(*redis.Client); plain {
-		err = connectRetry(ctx, log, timeout, "stream redis", func() error {
-			if err := rdb.Ping(ctx).Err(); err != nil {
-				return fmt.Errorf("connect to stream redis at %s: %w (is the server running? check --stream-redis)", cmdutil.RedactURL(url), err)
-			}
-			return nil
-		})
-		if err != nil || ctx.Err() != nil {
-			_ = rdb.Close()
-			return nil, nil, err
-		}
-		if rdb, err = cmdutil.SeedIfCluster(ctx, rdb, url); err != nil {
-			return nil, nil, err
-		}
-	}
-	// A cluster client is not pinged here: the consumer retries (and
-	// honours --connect-timeout) while the cluster cannot serve yet.
-	return rdb, func() { _ = rdb.Close() }, nil
+	return f.StreamRedis(ctx, flag, func(ping func() error) error {
+		return connectRetry(ctx, log, timeout, "stream redis", ping)
+	})
 }
 
 func serveMetrics(addr string, g prometheus.Gatherer, healthy func() bool, log *slog.Logger) (func(), error) {

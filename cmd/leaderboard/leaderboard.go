@@ -3,26 +3,39 @@
 package leaderboard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/render"
 	"github.com/varcade/statsctl/internal/store"
 )
 
-type options struct {
-	board  string
-	limit  int64
-	offset int64
-	around string
+// Options are one invocation: the parsed flags and argument, and the
+// factory's dependencies the run needs, so a test can check parsing
+// through NewCmd's runF without opening anything.
+type Options struct {
+	IO            cmdutil.IOStreams
+	Registry      func() (*handler.Registry, error)
+	Store         func(context.Context) (*store.Store, error)
+	RenderOptions func() (render.Options, error)
+	WantsTable    func() bool
+
+	Product string
+	Board   string
+	Limit   int64
+	Offset  int64
+	Around  string
 }
 
-// NewCmd builds the command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	var o options
+// NewCmd builds the command. runF, when not nil, runs instead of the
+// query with the parsed options (for tests); root.go passes nil.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
 	c := &cobra.Command{
 		Use:   "leaderboard PRODUCT",
 		Short: "Show a product's leaderboard",
@@ -32,54 +45,71 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return run(c, f, args[0], o)
+			o.Product = args[0]
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return run(c.Context(), o)
 		},
 	}
-	c.Flags().StringVar(&o.board, "board", "", "board to show (default: the product's first board, \"wins\")")
-	c.Flags().Int64Var(&o.limit, "limit", 10, "number of players to show; 0 shows all")
-	c.Flags().Int64Var(&o.offset, "offset", 0, "skip this many players from the top")
-	c.Flags().StringVar(&o.around, "around", "", "show the players around this user instead of the top")
+	c.Flags().StringVar(&o.Board, "board", "", "board to show (default: the product's first board, \"wins\")")
+	c.Flags().Int64Var(&o.Limit, "limit", 10, "number of players to show; 0 shows all")
+	c.Flags().Int64Var(&o.Offset, "offset", 0, "skip this many players from the top")
+	c.Flags().StringVar(&o.Around, "around", "", "show the players around this user instead of the top")
 	return c
 }
 
-func run(c *cobra.Command, f *cmdutil.Factory, product string, o options) error {
-	if err := cmdutil.Product(product); err != nil {
+// check refuses arguments and flag combinations that cannot be a query,
+// before anything is opened.
+func (o *Options) check() error {
+	if err := cmdutil.CheckProduct(o.Product); err != nil {
 		return err
 	}
-	if o.limit < 0 || o.offset < 0 {
+	if o.Limit < 0 || o.Offset < 0 {
 		return cmdutil.UsageErrorf("--limit and --offset must not be negative")
 	}
-	if o.around != "" && o.offset != 0 {
+	if o.Around != "" && o.Offset != 0 {
 		return cmdutil.UsageErrorf("--around and --offset cannot be used together")
 	}
-	ropts, err := f.RenderOptions()
+	if o.Around != "" {
+		return cmdutil.CheckUser(o.Around)
+	}
+	return nil
+}
+
+func run(ctx context.Context, o *Options) error {
+	ropts, err := o.RenderOptions()
 	if err != nil {
 		return err
 	}
-	board, err := cmdutil.Board(f, product, o.board)
+	reg, err := o.Registry()
 	if err != nil {
 		return err
 	}
-	ctx := c.Context()
-	st, err := f.Store(ctx)
+	product := o.Product
+	board, err := cmdutil.Board(reg, product, o.Board)
+	if err != nil {
+		return err
+	}
+	st, err := o.Store(ctx)
 	if err != nil {
 		return err
 	}
 	var page store.Page
-	if o.around != "" {
-		if err := cmdutil.User(o.around); err != nil {
-			return err
-		}
-		n := o.limit / 2
-		if o.limit == 0 {
+	if o.Around != "" {
+		n := o.Limit / 2
+		if o.Limit == 0 {
 			n = 5
 		}
-		page, err = st.Around(ctx, product, board, o.around, n)
+		page, err = st.Around(ctx, product, board, o.Around, n)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is not on the %s board of %s", o.around, board, product)
+			return fmt.Errorf("%s is not on the %s board of %s", o.Around, board, product)
 		}
 	} else {
-		page, err = st.Top(ctx, product, board, o.offset, o.limit)
+		page, err = st.Top(ctx, product, board, o.Offset, o.Limit)
 	}
 	if err != nil {
 		return err
@@ -88,19 +118,20 @@ func run(c *cobra.Command, f *cmdutil.Factory, product string, o options) error 
 	for i, e := range page.Entries {
 		entries[i] = render.Entry{Rank: e.Rank, UserID: e.UserID, Score: e.Score}
 	}
-	if len(entries) > 0 || !f.IsPeople() {
-		if err := render.Leaderboard(f.IO.Out, entries, ropts); err != nil {
+	table := o.WantsTable()
+	if len(entries) > 0 || !table {
+		if err := render.Leaderboard(o.IO.Out, entries, ropts); err != nil {
 			return err
 		}
 	}
-	if f.IsPeople() {
+	if table {
 		switch {
 		case page.Total == 0:
-			fmt.Fprintf(f.IO.Err, "No scores on the %s board of %s yet.\n", board, product)
+			fmt.Fprintf(o.IO.Err, "No scores on the %s board of %s yet.\n", board, product)
 		case len(entries) == 0:
-			fmt.Fprintf(f.IO.Err, "No players past position %d (%s on the board).\n", o.offset, cmdutil.Plural(page.Total, "player", "players"))
+			fmt.Fprintf(o.IO.Err, "No players past position %d (%s on the board).\n", o.Offset, cmdutil.Plural(page.Total, "player", "players"))
 		case int64(len(entries)) < page.Total:
-			fmt.Fprintf(f.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), board, product)
+			fmt.Fprintf(o.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), board, product)
 		}
 	}
 	return nil

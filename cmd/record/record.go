@@ -57,11 +57,11 @@ type result struct {
 
 func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 	product, winner, loser := args[0], args[1], args[2]
-	if err := cmdutil.Product(product); err != nil {
+	if err := cmdutil.CheckProduct(product); err != nil {
 		return err
 	}
 	for _, u := range []string{winner, loser} {
-		if err := cmdutil.User(u); err != nil {
+		if err := cmdutil.CheckUser(u); err != nil {
 			return err
 		}
 	}
@@ -88,7 +88,11 @@ func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 	if outs[0].Status == engine.Invalid {
 		return fmt.Errorf("record result for %s: %s", product, outs[0].Detail)
 	}
-	board, err := cmdutil.Board(f, product, "")
+	reg, err := f.Registry()
+	if err != nil {
+		return err
+	}
+	board, err := cmdutil.Board(reg, product, "")
 	if err != nil {
 		return err
 	}

@@ -12,16 +12,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/redisconn"
 	"github.com/varcade/statsctl/internal/server"
 )
 
-// Daemon builds a background task run alongside the HTTP server (the
-// stream consumer is one). It is called after the store is open; the task
-// it returns must stop when its context is cancelled. A task that fails
-// stops the server, so a supervisor can restart the whole process.
-type Daemon func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger) (func(context.Context) error, error)
+// TaskFactory builds a background task run alongside the HTTP server (the
+// in-process stream consumer is one), or none (nil) when it has nothing to
+// do on this store. It is called after the store is open; the task it
+// returns must stop when its context is cancelled. A task that fails stops
+// the server, so a supervisor can restart the whole process.
+type TaskFactory func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger) (func(context.Context) error, error)
 
-type options struct {
+// Options are one invocation: the parsed flags, the factory that opens the
+// store, and the task factories. The fields stay unexported: only this
+// package's tests read them, through NewCmd's runF.
+type Options struct {
+	f               *cmdutil.Factory
+	tasks           []TaskFactory
 	listen          string
 	redisListen     string
 	writeToken      string
@@ -34,10 +41,12 @@ type options struct {
 	logFormat       string
 }
 
-// NewCmd builds the command. daemons run in the same process as the server
-// and stop with it; root.go passes the stream consumer here.
-func NewCmd(f *cmdutil.Factory, daemons ...Daemon) *cobra.Command {
-	var o options
+// NewCmd builds the command. The tasks the factories build run in the same
+// process as the server and stop with it; root.go passes the stream
+// consumer here. runF, when not nil, runs instead of the server with the
+// parsed options (for tests); root.go passes nil.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error, tasks ...TaskFactory) *cobra.Command {
+	o := &Options{f: f, tasks: tasks}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the Game Portal's API, the v1 JSON API and metrics over HTTP",
@@ -62,47 +71,44 @@ or STATSCTL_WRITE_TOKEN.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if !c.Flags().Changed("write-token") {
-				o.writeToken = f.Env("STATSCTL_WRITE_TOKEN")
+				o.writeToken = f.Env(cmdutil.EnvWriteToken)
 			}
 			if !c.Flags().Changed("listen") {
-				if v := f.Env("STATSCTL_LISTEN"); v != "" {
+				if v := f.Env(cmdutil.EnvListen); v != "" {
 					o.listen = v
 				}
 			}
-			return run(c.Context(), f, o, daemons)
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return run(c.Context(), o)
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env STATSCTL_LISTEN)")
+	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env "+cmdutil.EnvListen+")")
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
-	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env STATSCTL_WRITE_TOKEN)")
+	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.DurationVar(&o.cacheTTL, "cache-ttl", server.DefaultCacheTTL, "how long a top ten may be served from memory; 0 disables; must be under 1s")
 	fl.DurationVar(&o.saveInterval, "save-interval", 10*time.Second, "with the embedded store: how often to save a snapshot (also saved at shutdown)")
 	fl.DurationVar(&o.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 	fl.DurationVar(&o.readyTimeout, "ready-timeout", server.DefaultReadyTimeout, "how long /readyz waits for Redis")
 	fl.BoolVar(&o.accessLog, "access-log", true, "log one line per request to stderr (buffered, flushed every 100 ms)")
-	fl.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
-	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmdutil.LogFormatFlag(c, &o.logFormat)
 	return c
 }
 
-func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) error {
+func run(ctx context.Context, o *Options) error {
+	f := o.f
 	// Logs (the access log above all) go through a buffer flushed every
 	// 100 ms and at exit; the start line and errors returned to Main are
 	// written directly.
 	logOut := newLogBuffer(f.IO.Err)
 	defer logOut.Flush()
-	var lh slog.Handler
-	switch o.logFormat {
-	case "text":
-		lh = slog.NewTextHandler(logOut, nil)
-	case "json":
-		lh = slog.NewJSONHandler(logOut, nil)
-	default:
-		return cmdutil.UsageErrorf("--log-format %q: use text or json", o.logFormat)
+	log, err := cmdutil.NewLogger(logOut, o.logFormat, "")
+	if err != nil {
+		return err
 	}
-	log := slog.New(lh)
 	if o.maxBody <= 0 {
 		return cmdutil.UsageErrorf("--max-body must be positive (bytes)")
 	}
@@ -154,10 +160,10 @@ func run(ctx context.Context, f *cmdutil.Factory, o options, daemons []Daemon) e
 	case emb != nil:
 		line = fmt.Sprintf("statsctl serve: API on %s; using the embedded store another statsctl serves on %s (data in %s)", api, emb.Addr(), emb.Dir())
 	default:
-		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, cmdutil.RedactURL(f.RedisURL()))
+		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, redisconn.RedactURL(f.RedisURL()))
 	}
-	for _, d := range daemons {
-		task, err := d(ctx, f, log)
+	for _, newTask := range o.tasks {
+		task, err := newTask(ctx, f, log)
 		if err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func startEmbeddedServe(t *testing.T, dir, redisAddr string, errOut *syncBuf) (a
 	t.Helper()
 	f := cmdutil.New(cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: errOut}, noEnv)
 	f.Flags.DataDir = dir
-	c := serve.NewCmd(f, consume.InProcess)
+	c := serve.NewCmd(f, nil, consume.InProcess)
 	c.SetArgs([]string{"--listen", "127.0.0.1:0", "--redis-listen", redisAddr, "--save-interval", "100ms", "--access-log=false"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

@@ -2,16 +2,35 @@
 package stats
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/render"
+	"github.com/varcade/statsctl/internal/store"
 )
 
-// NewCmd builds the command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
+// Options are one invocation: the parsed arguments and the factory's
+// dependencies the run needs, so a test can check parsing through NewCmd's
+// runF without opening anything.
+type Options struct {
+	IO            cmdutil.IOStreams
+	Registry      func() (*handler.Registry, error)
+	Store         func(context.Context) (*store.Store, error)
+	RenderOptions func() (render.Options, error)
+	WantsTable    func() bool
+
+	Product string
+	User    string
+}
+
+// NewCmd builds the command. runF, when not nil, runs instead of the
+// query with the parsed options (for tests); root.go passes nil.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
 	return &cobra.Command{
 		Use:   "stats PRODUCT USER",
 		Short: "Show a player's statistics in a product",
@@ -23,32 +42,36 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(2, "PRODUCT USER"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return run(c, f, args[0], args[1])
+			o.Product, o.User = args[0], args[1]
+			if err := cmdutil.CheckProduct(o.Product); err != nil {
+				return err
+			}
+			if err := cmdutil.CheckUser(o.User); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return run(c.Context(), o)
 		},
 	}
 }
 
-func run(c *cobra.Command, f *cmdutil.Factory, product, user string) error {
-	if err := cmdutil.Product(product); err != nil {
-		return err
-	}
-	if err := cmdutil.User(user); err != nil {
-		return err
-	}
-	ropts, err := f.RenderOptions()
+func run(ctx context.Context, o *Options) error {
+	ropts, err := o.RenderOptions()
 	if err != nil {
 		return err
 	}
-	reg, err := f.Registry()
+	reg, err := o.Registry()
 	if err != nil {
 		return err
 	}
-	st, err := f.Store(c.Context())
+	st, err := o.Store(ctx)
 	if err != nil {
 		return err
 	}
-	prod := reg.Lookup(product)
-	m, err := st.PlayerStats(c.Context(), prod, product, user)
+	prod := reg.Lookup(o.Product)
+	m, err := st.PlayerStats(ctx, prod, o.Product, o.User)
 	if err != nil {
 		return err
 	}
@@ -60,10 +83,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, product, user string) error {
 	for _, n := range prod.OrderStats(names) {
 		rows = append(rows, render.Stat{Name: n, Value: m[n]})
 	}
-	if len(rows) == 0 && f.IsPeople() {
+	if len(rows) == 0 && o.WantsTable() {
 		// An empty table says less than a sentence.
-		fmt.Fprintf(f.IO.Err, "No stats for %s in %s yet.\n", user, product)
+		fmt.Fprintf(o.IO.Err, "No stats for %s in %s yet.\n", o.User, o.Product)
 		return nil
 	}
-	return render.Stats(f.IO.Out, rows, ropts)
+	return render.Stats(o.IO.Out, rows, ropts)
 }

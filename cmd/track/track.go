@@ -68,7 +68,7 @@ the whole input first and writes nothing if any line is bad.`,
 // one applies a single event typed on the command line.
 func one(c *cobra.Command, f *cmdutil.Factory, args []string) error {
 	product := args[0]
-	if err := cmdutil.Product(product); err != nil {
+	if err := cmdutil.CheckProduct(product); err != nil {
 		return err
 	}
 	ev, err := event.FromPairs(args[1:])
@@ -134,20 +134,18 @@ func replay(c *cobra.Command, f *cmdutil.Factory, o options) error {
 		}
 		defer cleanup()
 	}
-	if err := checkFiles(files); err != nil {
+	src, err := openFiles(f, files)
+	if err != nil {
 		return err
 	}
 	ctx := c.Context()
 	eng, err := f.Engine(ctx)
 	if err != nil {
+		src.Close()
 		return err
 	}
 	rep := &reporter{w: f.IO.Err, max: o.maxErrors}
 	if o.strict {
-		src, _, err := openAll(f, files)
-		if err != nil {
-			return err
-		}
 		sum, err := eng.Run(ctx, src, engine.RunOptions{BatchSize: o.batch, DryRun: true, OnSkip: rep.skip})
 		src.Close()
 		if err != nil {
@@ -158,13 +156,12 @@ func replay(c *cobra.Command, f *cmdutil.Factory, o options) error {
 			fmt.Fprintf(f.IO.Err, "--strict: %s bad in %d events checked; nothing was written.\n", cmdutil.Plural(n, "line is", "lines are"), sum.Total)
 			return &cmdutil.SilentError{Code: cmdutil.ExitFailure}
 		}
-	}
-	src, total, err := openAll(f, files)
-	if err != nil {
-		return err
+		if src, err = openFiles(f, files); err != nil {
+			return err
+		}
 	}
 	defer src.Close()
-	prog := render.NewProgress(f.IO.Err, render.IsTerminal(f.IO.Err), total, f.Now)
+	prog := render.NewProgress(f.IO.Err, render.IsTerminal(f.IO.Err), src.Size(), f.Now)
 	sum, err := eng.Run(ctx, src, engine.RunOptions{
 		BatchSize: o.batch,
 		OnSkip:    func(s event.Source, out engine.Outcome) { prog.Done(); rep.skip(s, out) },
@@ -205,27 +202,20 @@ func (r *reporter) finish() {
 	}
 }
 
-func checkFiles(files []string) error {
-	for _, name := range files {
-		if name == "-" {
-			continue
-		}
-		st, err := os.Stat(name)
-		if err != nil {
-			return cmdutil.UsageErrorf("event file: %v", err)
-		}
-		if st.IsDir() {
-			return cmdutil.UsageErrorf("event file %s is a directory", name)
-		}
+// openFiles is event.OpenFiles with a missing file as a usage error.
+func openFiles(f *cmdutil.Factory, names []string) (*event.Files, error) {
+	src, err := event.OpenFiles(names, f.IO.In)
+	if err != nil {
+		return nil, &cmdutil.UsageError{Err: err}
 	}
-	return nil
+	return src, nil
 }
 
 func spoolStdin(f *cmdutil.Factory, files []string) ([]string, func(), error) {
 	out := append([]string(nil), files...)
 	cleanup := func() {}
 	for i, name := range out {
-		if name != "-" {
+		if name != event.Stdin {
 			continue
 		}
 		tmp, err := os.CreateTemp("", "statsctl-stdin-*.jsonl")
@@ -243,79 +233,6 @@ func spoolStdin(f *cmdutil.Factory, files []string) ([]string, func(), error) {
 		break // stdin can be read once; a second "-" reads nothing
 	}
 	return out, cleanup, nil
-}
-
-// multiSource reads several files one after another, as one source.
-type multiSource struct {
-	f     *cmdutil.Factory
-	names []string
-	cur   *event.Decoder
-	close func() error
-	done  int64
-}
-
-func openAll(f *cmdutil.Factory, names []string) (*multiSource, int64, error) {
-	var total int64
-	for _, n := range names {
-		if n == "-" {
-			total = -1
-			continue
-		}
-		st, err := os.Stat(n)
-		if err != nil {
-			return nil, 0, cmdutil.UsageErrorf("event file: %v", err)
-		}
-		if total >= 0 {
-			total += st.Size()
-		}
-	}
-	return &multiSource{f: f, names: names}, total, nil
-}
-
-func (m *multiSource) Next() (event.Event, error) {
-	for {
-		if m.cur == nil {
-			if len(m.names) == 0 {
-				return event.Event{}, io.EOF
-			}
-			name := m.names[0]
-			m.names = m.names[1:]
-			if name == "-" {
-				m.cur = event.NewDecoder(m.f.IO.In, "stdin")
-				m.close = func() error { return nil }
-			} else {
-				fh, err := os.Open(name)
-				if err != nil {
-					return event.Event{}, fmt.Errorf("open event file: %w", err)
-				}
-				m.cur = event.NewDecoder(fh, name)
-				m.close = fh.Close
-			}
-		}
-		ev, err := m.cur.Next()
-		if err == io.EOF {
-			m.done += m.cur.Offset()
-			_ = m.close()
-			m.cur = nil
-			continue
-		}
-		return ev, err
-	}
-}
-
-// Offset is the bytes read across all files, for the progress line.
-func (m *multiSource) Offset() int64 {
-	if m.cur != nil {
-		return m.done + m.cur.Offset()
-	}
-	return m.done
-}
-
-func (m *multiSource) Close() {
-	if m.cur != nil {
-		_ = m.close()
-		m.cur = nil
-	}
 }
 
 type jsonSummary struct {

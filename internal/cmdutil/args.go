@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/handler"
 )
 
 // ExactArgs is cobra.ExactArgs that fails as a usage error (exit 2) and
@@ -19,16 +20,17 @@ func ExactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// Product checks a product id given on the command line.
-func Product(arg string) error {
+// CheckProduct checks a product id given on the command line, so a bad one
+// is a usage error (exit 2) before anything is opened.
+func CheckProduct(arg string) error {
 	if err := event.CheckProduct(arg); err != nil {
 		return UsageErrorf("product: %v", err)
 	}
 	return nil
 }
 
-// User checks a user id given on the command line.
-func User(arg string) error {
+// CheckUser checks a user id given on the command line, as CheckProduct does.
+func CheckUser(arg string) error {
 	if err := event.CheckUser(arg); err != nil {
 		return UsageErrorf("user: %v", err)
 	}
@@ -52,11 +54,7 @@ func CompleteProducts(f *Factory) cobra.CompletionFunc {
 
 // Board resolves --board for a product: the product's default board when
 // empty, and a usage error naming the boards when unknown.
-func Board(f *Factory, product, board string) (string, error) {
-	reg, err := f.Registry()
-	if err != nil {
-		return "", err
-	}
+func Board(reg *handler.Registry, product, board string) (string, error) {
 	p := reg.Lookup(product)
 	if board == "" {
 		return p.DefaultBoard(), nil

@@ -1,6 +1,3 @@
-// Package cmdutil is what every statsctl command shares: the I/O streams,
-// the global flags, and a factory that opens the store lazily, so commands
-// are testable with buffers and any Redis (or the embedded default).
 package cmdutil
 
 import (
@@ -9,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 	"github.com/varcade/statsctl/internal/embedded"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/redisconn"
 	"github.com/varcade/statsctl/internal/render"
 	"github.com/varcade/statsctl/internal/store"
 )
@@ -84,7 +81,7 @@ func (f *Factory) ConfigPath() string {
 	if f.Flags.Config != "" {
 		return f.Flags.Config
 	}
-	return f.Env("STATSCTL_CONFIG")
+	return f.Env(EnvConfig)
 }
 
 // configRegistry builds the registry from the config file, or the built-in
@@ -110,7 +107,7 @@ func (f *Factory) Env(name string) string {
 // RedisURL is the stats Redis to use: the flag, then STATSCTL_REDIS_URL,
 // then the old service's STATS_TRACKER_REDIS_URL. Empty means embedded.
 func (f *Factory) RedisURL() string {
-	for _, v := range []string{f.Flags.RedisURL, f.Env("STATSCTL_REDIS_URL"), f.Env("STATS_TRACKER_REDIS_URL")} {
+	for _, v := range []string{f.Flags.RedisURL, f.Env(EnvRedisURL), f.Env(EnvLegacyRedisURL)} {
 		if v != "" {
 			return v
 		}
@@ -124,7 +121,7 @@ func (f *Factory) DataDir() (string, error) {
 	if f.Flags.DataDir != "" {
 		return f.Flags.DataDir, nil
 	}
-	if v := f.Env("STATSCTL_DATA_DIR"); v != "" {
+	if v := f.Env(EnvDataDir); v != "" {
 		return v, nil
 	}
 	return embedded.DefaultDir()
@@ -168,50 +165,12 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		f.emb = emb
 		url = "redis://" + emb.Addr()
 	}
-	rdb, err := OpenRedis(url)
+	rdb, err := f.connect(ctx, url, redisconn.Options{Name: "redis", Flag: "--redis", NoSeed: f.emb != nil})
 	if err != nil {
 		return nil, err
-	}
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		return nil, fmt.Errorf("connect to redis at %s: %w (is the server running? check --redis)", RedactURL(url), err)
-	}
-	if f.emb == nil {
-		if rdb, err = SeedIfCluster(ctx, rdb, url); err != nil {
-			return nil, err
-		}
 	}
 	f.rdb = rdb
 	return rdb, nil
-}
-
-// SeedIfCluster takes a client that has answered a PING. If it is a plain
-// client to one node of a cluster (redis://host:port naming a node), which
-// would fail with MOVED on most keys, it is closed and replaced by a
-// cluster client using that node as the seed; otherwise rdb is returned.
-// Both the stats Redis and the stream's (--stream-redis) go through it.
-func SeedIfCluster(ctx context.Context, rdb redis.UniversalClient, url string) (redis.UniversalClient, error) {
-	if _, plain := rdb.(*redis.Client); !plain || !IsClusterNode(ctx, rdb) {
-		return rdb, nil
-	}
-	_ = rdb.Close()
-	cc, err := OpenClusterSeed(url)
-	if err != nil {
-		return nil, err
-	}
-	if err := cc.Ping(ctx).Err(); err != nil {
-		_ = cc.Close()
-		return nil, fmt.Errorf("connect to redis cluster at %s: %w", RedactURL(url), err)
-	}
-	return cc, nil
-}
-
-// IsClusterNode reports whether a server runs in cluster mode (INFO cluster
-// says cluster_enabled:1), so a URL naming one node still reaches the whole
-// cluster. Servers that do not answer INFO cluster (miniredis) are not.
-func IsClusterNode(ctx context.Context, rdb redis.UniversalClient) bool {
-	info, err := rdb.Info(ctx, "cluster").Result()
-	return err == nil && strings.Contains(info, "cluster_enabled:1")
 }
 
 // Store returns the store over the stats Redis.
@@ -289,98 +248,10 @@ func (f *Factory) RenderOptions() (render.Options, error) {
 	return render.Options{Format: fm, Color: render.ColorEnabled(f.IO.Out, f.Flags.NoColor, f.Getenv)}, nil
 }
 
-// IsPeople reports whether stdout is read by a person (a table on a
-// terminal), so notes like "no scores yet" go there rather than break JSON.
-func (f *Factory) IsPeople() bool {
+// WantsTable reports whether -o asks for a table, the format for people:
+// notes like "no scores yet" are written (to stderr) only then, since a
+// program reading JSON or CSV wants an empty result, not a sentence.
+func (f *Factory) WantsTable() bool {
 	fm, _ := render.ParseFormat(f.Flags.Output)
 	return fm == render.FormatTable
-}
-
-// OpenRedis connects to a redis:// or rediss:// URL. A URL listing several
-// hosts (redis://h1:7000,h2:7001) or addr= parameters is a Redis Cluster.
-func OpenRedis(url string) (redis.UniversalClient, error) {
-	if !strings.HasPrefix(url, "redis://") && !strings.HasPrefix(url, "rediss://") && !strings.HasPrefix(url, "unix://") {
-		return nil, UsageErrorf("redis URL %q must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0)", RedactURL(url))
-	}
-	if host := hostPart(url); strings.Contains(host, ",") || strings.Contains(url, "addr=") {
-		u := url
-		if strings.Contains(host, ",") {
-			hosts := strings.Split(host, ",")
-			u = strings.Replace(url, host, hosts[0], 1)
-			sep := "?"
-			if strings.Contains(u, "?") {
-				sep = "&"
-			}
-			for _, h := range hosts[1:] {
-				u += sep + "addr=" + h
-				sep = "&"
-			}
-		}
-		return OpenClusterSeed(u)
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, UsageErrorf("redis URL %q: %v", RedactURL(url), err)
-	}
-	return redis.NewClient(opts), nil
-}
-
-// OpenClusterSeed opens a Redis Cluster client from a URL whose host (and
-// any addr= parameters) are seed nodes; the client learns the rest of the
-// cluster from them. A cluster has only database 0, so a URL asking for
-// another one is refused rather than silently written to database 0.
-func OpenClusterSeed(url string) (*redis.ClusterClient, error) {
-	if db := dbPart(url); db != "" && db != "0" {
-		return nil, UsageErrorf("redis cluster URL %q selects database %s: a Redis Cluster has only database 0 (drop /%s)", RedactURL(url), db, db)
-	}
-	opts, err := redis.ParseClusterURL(url)
-	if err != nil {
-		return nil, UsageErrorf("redis cluster URL %q: %v", RedactURL(url), err)
-	}
-	return redis.NewClusterClient(opts), nil
-}
-
-// dbPart is the path of a redis URL without its slash ("" when none).
-func dbPart(url string) string {
-	rest := url[strings.Index(url, "://")+3:]
-	if i := strings.Index(rest, "?"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndex(rest, "@"); i >= 0 {
-		rest = rest[i+1:]
-	}
-	if i := strings.Index(rest, "/"); i >= 0 {
-		return strings.Trim(rest[i:], "/")
-	}
-	return ""
-}
-
-func hostPart(url string) string {
-	rest := url[strings.Index(url, "://")+3:]
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndex(rest, "@"); i >= 0 {
-		rest = rest[i+1:]
-	}
-	return rest
-}
-
-// RedactURL hides a password in a URL before it reaches a log or an error.
-func RedactURL(url string) string {
-	i := strings.Index(url, "://")
-	if i < 0 {
-		return url
-	}
-	rest := url[i+3:]
-	at := strings.LastIndex(rest, "@")
-	slash := strings.IndexAny(rest, "/?")
-	if at < 0 || (slash >= 0 && at > slash) {
-		return url
-	}
-	cred := rest[:at]
-	if u, _, ok := strings.Cut(cred, ":"); ok {
-		return url[:i+3] + u + ":xxxxx" + rest[at:]
-	}
-	return url
 }

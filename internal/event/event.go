@@ -1,6 +1,7 @@
 // Package event defines the one event type statsctl applies, whether it came
 // from the Redis stream, a JSONL file or the command line, so that every entry
-// point shares a single apply path.
+// point shares a single apply path. It also reads them: the JSONL decoder,
+// and Files, the one source of several files that track and rebuild share.
 package event
 
 import (

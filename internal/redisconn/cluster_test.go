@@ -1,4 +1,4 @@
-package cmdutil
+package redisconn
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 )
 
 // The cluster URL forms docs/cluster.md promises, and the ones it refuses.
-func TestOpenRedisClusterForms(t *testing.T) {
+func TestOpenClusterForms(t *testing.T) {
 	for u, want := range map[string]struct {
 		addrs      string
 		user, pass string
@@ -21,7 +21,7 @@ func TestOpenRedisClusterForms(t *testing.T) {
 		"rediss://app:pw@c1.example:6380,c2.example:6380":    {"[c1.example:6380 c2.example:6380]", "app", "pw", "c1.example"},
 		"redis://h1:7000?addr=h2:7001&addr=h3:7002":          {"[h1:7000 h2:7001 h3:7002]", "", "", ""},
 	} {
-		c, err := OpenRedis(u)
+		c, err := Open(u)
 		if err != nil {
 			t.Errorf("%s: %v", u, err)
 			continue
@@ -47,8 +47,8 @@ func TestOpenRedisClusterForms(t *testing.T) {
 		"redis://h1:7000,h2:7001?nope=1":  "unexpected option",
 		"redis://h1:7000?addr=bad":        "addr",
 	} {
-		_, err := OpenRedis(u)
-		if err == nil || !IsUsage(err) || !strings.Contains(err.Error(), msg) {
+		_, err := Open(u)
+		if err == nil || !IsURLError(err) || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: %v, want a usage error about %q", u, err, msg)
 		}
 		if err != nil && strings.Contains(err.Error(), "pw") {

@@ -1,0 +1,52 @@
+package rebuild
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/event"
+)
+
+// StreamSource reads a Redis stream from its first entry to its end with
+// XRANGE, page by page; it ends when a read finds nothing newer, so entries
+// added while it runs are included up to that last read. Unlike the
+// consumer it needs no group: a rebuild replays history, it does not take
+// a share of the work.
+type StreamSource struct {
+	Ctx  context.Context
+	RDB  redis.UniversalClient
+	Key  string
+	Page int64 // entries per XRANGE; 0 = 1000
+
+	last string
+	buf  []redis.XMessage
+}
+
+// Next returns the next stream entry as an event.
+func (s *StreamSource) Next() (event.Event, error) {
+	if len(s.buf) == 0 {
+		start := "-"
+		if s.last != "" {
+			start = "(" + s.last
+		}
+		page := s.Page
+		if page <= 0 {
+			page = 1000
+		}
+		msgs, err := s.RDB.XRangeN(s.Ctx, s.Key, start, "+", page).Result()
+		if err != nil {
+			return event.Event{}, fmt.Errorf("read stream %s after %q: %w", s.Key, s.last, err)
+		}
+		if len(msgs) == 0 {
+			return event.Event{}, io.EOF
+		}
+		s.buf = msgs
+	}
+	m := s.buf[0]
+	s.buf = s.buf[1:]
+	s.last = m.ID
+	return event.FromStream(m.ID, m.Values), nil
+}
