@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"sort"
@@ -137,6 +138,9 @@ func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, 
 	}
 	return out, nil
 }
+
+//go:embed swap.lua
+var swapSrc string
 
 // SwapIn replaces the live boards (sorted set and rating state) of a
 // product with their copies under the scratch suffix, atomically in one
