@@ -19,6 +19,17 @@ import (
 //go:embed apply.lua
 var applySrc string
 
+// The apply script's change ops, as listed in apply.lua's header. They are
+// the script's wire format: Go names each once here, and the script must
+// know every one of them.
+const (
+	opScoreAdd    = "za" // ZINCRBY key value member
+	opScoreEnsure = "ze" // ZADD key NX value member
+	opScoreSet    = "zs" // ZADD key value member
+	opHashAdd     = "ha" // HINCRBY key member value
+	opHashSet     = "hs" // HSET key member value
+)
+
 // Item is one event's worth of changes, ready to apply.
 type Item struct {
 	EventID string // "" = no identity, applied every time
@@ -268,17 +279,17 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		for _, c := range it.Changes {
 			switch c.Op {
 			case handler.ScoreAdd:
-				args = append(args, "za", keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreAdd, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreEnsure:
-				args = append(args, "ze", keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreEnsure, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreSet:
-				args = append(args, "zs", keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreSet, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.StatAdd:
-				args = append(args, "ha", keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
+				args = append(args, opHashAdd, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
 			case handler.StatSet:
-				args = append(args, "hs", keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
+				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
 			case handler.StateSet:
-				args = append(args, "hs", keyIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+				args = append(args, opHashSet, keyIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			default:
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.
