@@ -89,14 +89,24 @@ func (s *Store) Rank(ctx context.Context, product, board, user string) (Standing
 	return Standing{Rank: toInt(vals[1]), Score: score, Total: toInt(vals[2])}, nil
 }
 
-// TopTen serves the portal's hot path: one plain ZREVRANGE, no script, no
-// ranks, the ten best of the board.
-func (s *Store) TopTen(ctx context.Context, product, board string) ([]redis.Z, error) {
-	z, err := s.rdb.ZRevRangeWithScores(ctx, s.keys.Board(product, board), 0, 9).Result()
+// TopTen serves the portal's hot path: one plain ZREVRANGE, no script, the
+// ten best of the board. Ranks are counted from the top of the board, ties
+// sharing one as everywhere else.
+func (s *Store) TopTen(ctx context.Context, product, board string) ([]Entry, error) {
+	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.keys.Board(product, board), 0, 9).Result()
 	if err != nil {
 		return nil, fmt.Errorf("top ten of %s/%s: %w", product, board, err)
 	}
-	return z, nil
+	out := make([]Entry, len(zs))
+	for i, z := range zs {
+		rank := int64(i) + 1
+		if i > 0 && z.Score == out[i-1].Score {
+			rank = out[i-1].Rank
+		}
+		member, _ := z.Member.(string) // go-redis gives members as strings
+		out[i] = Entry{Rank: rank, UserID: member, Score: z.Score}
+	}
+	return out, nil
 }
 
 // Stats returns a player's stats as stored (values are text). A player with
@@ -116,6 +126,33 @@ func (s *Store) BoardSize(ctx context.Context, product, board string) (int64, er
 		return 0, fmt.Errorf("size of %s/%s: %w", product, board, err)
 	}
 	return n, nil
+}
+
+// BoardID names one board of one product.
+type BoardID struct {
+	Product, Board string
+}
+
+// BoardSizes counts the players on each board in one pipelined round trip,
+// for listings that show many boards at once; sizes[i] is boards[i]'s.
+func (s *Store) BoardSizes(ctx context.Context, boards []BoardID) ([]int64, error) {
+	if len(boards) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.IntCmd, len(boards))
+	if _, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, b := range boards {
+			cmds[i] = pipe.ZCard(ctx, s.keys.Board(b.Product, b.Board))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("count players on %d boards: %w", len(boards), err)
+	}
+	sizes := make([]int64, len(boards))
+	for i, c := range cmds {
+		sizes[i] = c.Val()
+	}
+	return sizes, nil
 }
 
 // Products lists the products that have received data, sorted.
