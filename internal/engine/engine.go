@@ -56,7 +56,7 @@ type Outcome struct {
 // Engine binds the registry of handlers to a store.
 type Engine struct {
 	reg *handler.Registry
-	st  *store.Store
+	st  Applier
 
 	conflicts atomic.Int64
 }
@@ -67,15 +67,20 @@ type Engine struct {
 func (e *Engine) Conflicts() int64 { return e.conflicts.Load() }
 
 // New makes an engine. Both arguments are required.
-func New(reg *handler.Registry, st *store.Store) *Engine {
+func New(reg *handler.Registry, st Applier) *Engine {
 	return &Engine{reg: reg, st: st}
 }
 
 // Registry is the engine's handler registry (read-only).
 func (e *Engine) Registry() *handler.Registry { return e.reg }
 
-// Store is the engine's store.
-func (e *Engine) Store() *store.Store { return e.st }
+// Store is the engine's store when it is the Redis one (nil otherwise).
+// It is left for the consumer's legacy cursor only, until the consumer is
+// handed its client explicitly; commands get the store from their factory.
+func (e *Engine) Store() *store.Store {
+	st, _ := e.st.(*store.Store)
+	return st
+}
 
 // Prepare runs the handlers over one event without writing anything. It is
 // how --strict checks a whole file first, and the first half of Apply.
