@@ -18,7 +18,6 @@ import (
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
-	"github.com/varcade/statsctl/internal/store"
 )
 
 // DefaultStream is the stream the game servers write, per the contract.
@@ -104,13 +103,15 @@ func run(ctx context.Context, f *cmdutil.Factory, product string, o options) err
 		return err
 	}
 	scratch := ".rebuild" + strconv.FormatInt(f.Now().UnixNano(), 36)
-	rdb := live.Client()
-	tmp := store.New(rdb, store.Options{Namespace: live.Keys().NS, Scratch: scratch})
+	tmp := live.Scratch(scratch)
 
 	var src engine.Source
 	var closeSrc func()
 	if o.fromStream {
-		srdb := rdb
+		srdb, err := f.Redis(ctx)
+		if err != nil {
+			return err
+		}
 		if url := firstNonEmpty(o.streamRedis, f.Env("GAME_EVENT_STREAM_REDIS_URL")); url != "" {
 			c, err := cmdutil.OpenRedis(url)
 			if err != nil {
@@ -130,13 +131,9 @@ func run(ctx context.Context, f *cmdutil.Factory, product string, o options) err
 	if closeSrc != nil {
 		defer closeSrc()
 	}
-	fs := &filtered{src: src, product: product, markers: map[string]bool{}, keys: tmp.Keys(), warn: f.IO.Err}
+	fs := &filtered{src: src, product: product, warn: f.IO.Err}
 	cleanup := func() {
-		ks := []string{tmp.Keys().Board(product, board), tmp.Keys().RatingState(product, board)}
-		for k := range fs.markers {
-			ks = append(ks, k)
-		}
-		if err := live.DropScratch(context.WithoutCancel(ctx), ks); err != nil {
+		if err := tmp.DropScratch(context.WithoutCancel(ctx)); err != nil {
 			fmt.Fprintf(f.IO.Err, "warning: %v\n", err)
 		}
 	}
@@ -174,16 +171,14 @@ func firstNonEmpty(vs ...string) string {
 // maxShown caps the unreadable lines listed on stderr; the rest are counted.
 const maxShown = 10
 
-// filtered passes on only the product's events and remembers which marker
-// keys the rebuild will write, to delete them afterwards. An unreadable
+// filtered passes on only the product's events (the scratch store itself
+// remembers which keys it wrote, for the cleanup). An unreadable
 // JSONL line names no product, so it is not the rebuilt board's business:
 // it is listed (up to maxShown) and counted apart, instead of swelling the
 // board's invalid count with every other product's bad lines.
 type filtered struct {
 	src        engine.Source
 	product    string
-	markers    map[string]bool
-	keys       store.Keys
 	warn       io.Writer
 	unreadable int64
 }
@@ -204,9 +199,6 @@ func (s *filtered) Next() (event.Event, error) {
 		}
 		if ev.Product() != s.product {
 			continue
-		}
-		if ev.ID != "" {
-			s.markers[s.keys.Seen(s.product, ev.ID)] = true
 		}
 		return ev, nil
 	}

@@ -247,6 +247,18 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		}
 		return strconv.Itoa(i)
 	}
+	// scratchIdx is keyIdx for the keys that take the scratch suffix
+	// (boards, rating states, markers); a scratch store notes them for
+	// DropScratch. Stats keys never do.
+	var scratchKeys []string
+	scratchIdx := func(k string) string {
+		if s.keys.Scratch != "" {
+			if _, ok := index[k]; !ok {
+				scratchKeys = append(scratchKeys, k)
+			}
+		}
+		return keyIdx(k)
+	}
 	args = make([]any, 0, 3+len(batch.Expect)*4+len(items)*8)
 	args = append(args, s.ttl, len(batch.Expect))
 	for _, x := range batch.Expect {
@@ -254,14 +266,14 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		if x.Present {
 			present = "1"
 		}
-		args = append(args, keyIdx(s.keys.RatingState(product, x.Board)), x.User, present, x.State)
+		args = append(args, scratchIdx(s.keys.RatingState(product, x.Board)), x.User, present, x.State)
 	}
 	nStrictAt := len(args)
 	args = append(args, 0)
 	nStrict := 0
 	for _, it := range items {
 		if it.Strict && it.EventID != "" && len(it.Changes) > 0 {
-			args = append(args, keyIdx(s.keys.Seen(product, it.EventID)), it.EventID)
+			args = append(args, scratchIdx(s.keys.Seen(product, it.EventID)), it.EventID)
 			nStrict++
 		}
 	}
@@ -273,29 +285,32 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		pos = append(pos, i)
 		mk := "0"
 		if it.EventID != "" {
-			mk = keyIdx(s.keys.Seen(product, it.EventID))
+			mk = scratchIdx(s.keys.Seen(product, it.EventID))
 		}
 		args = append(args, mk, it.EventID, len(it.Changes))
 		for _, c := range it.Changes {
 			switch c.Op {
 			case handler.ScoreAdd:
-				args = append(args, opScoreAdd, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreEnsure:
-				args = append(args, opScoreEnsure, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreEnsure, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreSet:
-				args = append(args, opScoreSet, keyIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.StatAdd:
 				args = append(args, opHashAdd, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
 			case handler.StatSet:
 				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
 			case handler.StateSet:
-				args = append(args, opHashSet, keyIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			default:
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.
 				panic(fmt.Sprintf("store: unknown change op %v", c.Op))
 			}
 		}
+	}
+	if len(scratchKeys) > 0 {
+		s.noteScratch(scratchKeys)
 	}
 	return keys, args, pos
 }

@@ -37,8 +37,9 @@ type Store struct {
 	read  *redis.Script
 	swap  *redis.Script
 
-	mu    sync.Mutex
-	known map[string]bool // products already added to the products set
+	mu      sync.Mutex
+	known   map[string]bool // products already added to the products set
+	scratch map[string]bool // scratch keys written (scratch stores only)
 }
 
 // New wraps a go-redis client; a plain client and a cluster client both work.
@@ -56,13 +57,14 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 		secs = 0
 	}
 	return &Store{
-		rdb:   rdb,
-		keys:  Keys{NS: ns, Scratch: opts.Scratch},
-		ttl:   secs,
-		apply: redis.NewScript(applySrc),
-		read:  redis.NewScript(readSrc),
-		swap:  redis.NewScript(swapSrc),
-		known: map[string]bool{},
+		rdb:     rdb,
+		keys:    Keys{NS: ns, Scratch: opts.Scratch},
+		ttl:     secs,
+		apply:   redis.NewScript(applySrc),
+		read:    redis.NewScript(readSrc),
+		swap:    redis.NewScript(swapSrc),
+		known:   map[string]bool{},
+		scratch: map[string]bool{},
 	}
 }
 
