@@ -84,10 +84,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, product string, o options) error 
 	if err != nil {
 		return err
 	}
-	entries := make([]render.Entry, len(page.Entries))
-	for i, e := range page.Entries {
-		entries[i] = render.Entry{Rank: e.Rank, UserID: e.UserID, Score: e.Score}
-	}
+	entries := page.Entries
 	if len(entries) > 0 || !f.IsPeople() {
 		if err := render.Leaderboard(f.IO.Out, entries, ropts); err != nil {
 			return err

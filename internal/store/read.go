@@ -17,11 +17,19 @@ import (
 //go:embed read.lua
 var readSrc string
 
-// Entry is one row of a board.
+// Entry is one row of a board, the one type for it from Redis to every
+// output: the CLI renders it, the API and the portal encode it (each with
+// its own score layout, see internal/render and internal/server).
 type Entry struct {
-	Rank   int64
+	// Rank is 1-based and computed here, ties sharing one (1, 2, 2, 4), so
+	// outputs show it as is rather than renumbering.
+	Rank int64
+	// UserID is the sorted-set member: untrusted player data, which tables
+	// must escape.
 	UserID string
-	Score  float64
+	// Score is the sorted-set score; Redis allows ±Inf, which JSON cannot
+	// carry.
+	Score float64
 }
 
 // Page is a slice of a board with the board's size at the same moment.
