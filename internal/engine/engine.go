@@ -1,6 +1,7 @@
 // Package engine is the one apply path every entry point shares: record,
 // track, the stream consumer and the HTTP write route all hand events here,
-// so an event means the same thing whichever way it arrives.
+// so an event means the same thing whichever way it arrives. It writes
+// through the small Applier interface (applier.go), not the whole store.
 package engine
 
 import (

@@ -1,6 +1,3 @@
-// Package store keeps boards and stats in Redis. Everything one product owns
-// lives under one hash tag, so a product's keys share a cluster slot and one
-// Lua script can change them atomically.
 package store
 
 import (

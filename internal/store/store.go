@@ -68,11 +68,13 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	}
 }
 
-// Keys exposes the key layout, for tools and tests that inspect Redis.
+// Keys exposes the key layout, for tests that inspect Redis. Code that
+// needs data asks the store for it instead.
 func (s *Store) Keys() Keys { return s.keys }
 
 // Client is the underlying Redis client, for callers that need the same
-// connection (the consumer reads the stream through it when they coincide).
+// connection for something that is not statsctl's data: today only the
+// consumer's legacy cursor, and tests.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // Ping checks that Redis answers, for readiness probes and early errors.
