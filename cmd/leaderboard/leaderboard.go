@@ -114,10 +114,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	entries := make([]render.Entry, len(page.Entries))
-	for i, e := range page.Entries {
-		entries[i] = render.Entry{Rank: e.Rank, UserID: e.UserID, Score: e.Score}
-	}
+	entries := page.Entries
 	table := o.WantsTable()
 	if len(entries) > 0 || !table {
 		if err := render.Leaderboard(o.IO.Out, entries, ropts); err != nil {

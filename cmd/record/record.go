@@ -77,6 +77,10 @@ func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 	if err != nil {
 		return err
 	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
 	ev := event.Event{ID: o.id, Fields: map[string]string{
 		event.FieldProduct: product, event.FieldGame: o.game, event.FieldType: event.TypeGameOver,
 		event.FieldWinner: winner, event.FieldLoser: loser,
@@ -101,7 +105,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 		user string
 		dst  *standing
 	}{{winner, &res.Winner}, {loser, &res.Loser}} {
-		s, err := eng.Store().Rank(ctx, product, board, p.user)
+		s, err := st.Rank(ctx, product, board, p.user)
 		if err != nil {
 			return fmt.Errorf("record result for %s: read back %s: %w", product, p.user, err)
 		}

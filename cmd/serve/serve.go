@@ -135,12 +135,16 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
 	eng, err := f.Engine(ctx)
 	if err != nil {
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Store: eng.Store(), Engine: eng, Registry: reg, Logger: log, Now: f.Now,
+		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
 		WriteToken: o.writeToken, MaxBody: o.maxBody, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
 	})

@@ -1,6 +1,7 @@
 // Package engine is the one apply path every entry point shares: record,
 // track, the stream consumer and the HTTP write route all hand events here,
-// so an event means the same thing whichever way it arrives.
+// so an event means the same thing whichever way it arrives. It writes
+// through the small Applier interface (applier.go), not the whole store.
 package engine
 
 import (
@@ -56,7 +57,7 @@ type Outcome struct {
 // Engine binds the registry of handlers to a store.
 type Engine struct {
 	reg *handler.Registry
-	st  *store.Store
+	st  Applier
 
 	conflicts atomic.Int64
 }
@@ -67,15 +68,12 @@ type Engine struct {
 func (e *Engine) Conflicts() int64 { return e.conflicts.Load() }
 
 // New makes an engine. Both arguments are required.
-func New(reg *handler.Registry, st *store.Store) *Engine {
+func New(reg *handler.Registry, st Applier) *Engine {
 	return &Engine{reg: reg, st: st}
 }
 
 // Registry is the engine's handler registry (read-only).
 func (e *Engine) Registry() *handler.Registry { return e.reg }
-
-// Store is the engine's store.
-func (e *Engine) Store() *store.Store { return e.st }
 
 // Prepare runs the handlers over one event without writing anything. It is
 // how --strict checks a whole file first, and the first half of Apply.

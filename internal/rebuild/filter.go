@@ -7,22 +7,19 @@ import (
 
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
-	"github.com/varcade/statsctl/internal/store"
 )
 
 // maxShown caps the unreadable lines listed on Warn; the rest are counted.
 const maxShown = 10
 
-// filtered passes on only the product's events and remembers which marker
-// keys the rebuild will write, to delete them afterwards. An unreadable
+// filtered passes on only the product's events (the scratch store itself
+// remembers which keys it wrote, for the cleanup). An unreadable
 // JSONL line names no product, so it is not the rebuilt board's business:
 // it is listed (up to maxShown) and counted apart, instead of swelling the
 // board's invalid count with every other product's bad lines.
 type filtered struct {
 	src        engine.Source
 	product    string
-	markers    map[string]bool
-	keys       store.Keys
 	warn       io.Writer
 	unreadable int64
 }
@@ -44,9 +41,6 @@ func (s *filtered) Next() (event.Event, error) {
 		}
 		if ev.Product() != s.product {
 			continue
-		}
-		if ev.ID != "" {
-			s.markers[s.keys.Seen(s.product, ev.ID)] = true
 		}
 		return ev, nil
 	}

@@ -80,14 +80,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	live := o.Live
 	scratch := ".rebuild" + strconv.FormatInt(now().UnixNano(), 36)
-	tmp := store.New(live.Client(), store.Options{Namespace: live.Keys().NS, Scratch: scratch})
-	fs := &filtered{src: o.History, product: o.Product, markers: map[string]bool{}, keys: tmp.Keys(), warn: warn}
+	tmp := live.Scratch(scratch)
+	fs := &filtered{src: o.History, product: o.Product, warn: warn}
 	cleanup := func() {
-		ks := []string{tmp.Keys().Board(o.Product, o.Board), tmp.Keys().RatingState(o.Product, o.Board)}
-		for k := range fs.markers {
-			ks = append(ks, k)
-		}
-		if err := live.DropScratch(context.WithoutCancel(ctx), ks); err != nil {
+		if err := tmp.DropScratch(context.WithoutCancel(ctx)); err != nil {
 			fmt.Fprintf(warn, "warning: %v\n", err)
 		}
 	}

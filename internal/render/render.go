@@ -16,21 +16,9 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
-)
 
-// Entry is one leaderboard row as read from a Redis sorted set. The JSON tags
-// are the public contract of `-o json`; changing them breaks scripts.
-type Entry struct {
-	// Rank is 1-based and supplied by the caller, so ties (1, 2, 2, 4) are
-	// rendered exactly as computed rather than renumbered here.
-	Rank int64 `json:"rank"`
-	// UserID is the sorted-set member; it is untrusted player data, so
-	// tables escape control characters in it.
-	UserID string `json:"user_id"`
-	// Score is the sorted-set score; Redis allows ±Inf, which JSON cannot
-	// carry (see Leaderboard).
-	Score float64 `json:"score"`
-}
+	"github.com/varcade/statsctl/internal/store"
+)
 
 // Stat is one named player statistic. Values stay strings because they come
 // verbatim from a Redis hash; the slice order is the display order.
@@ -57,7 +45,7 @@ type Stat struct {
 //
 // Output is built in memory and written with one Write, so a failure leaves no
 // half-printed table and write errors are returned.
-func Leaderboard(w io.Writer, entries []Entry, opts Options) error {
+func Leaderboard(w io.Writer, entries []store.Entry, opts Options) error {
 	f, err := opts.format()
 	if err != nil {
 		return err
@@ -154,7 +142,7 @@ func newPalette() palette {
 	}
 }
 
-func leaderboardTable(w io.Writer, entries []Entry, color bool) error {
+func leaderboardTable(w io.Writer, entries []store.Entry, color bool) error {
 	rows := make([][]string, 0, len(entries))
 	var styles []*lipgloss.Style
 	var pal palette
@@ -232,7 +220,8 @@ func writeTable(w io.Writer, spec tableSpec) error {
 	return nil
 }
 
-// jsonEntry mirrors Entry but carries the score as a pre-formatted number so
+// jsonEntry is store.Entry as `-o json` writes it (these tags are the
+// public contract; changing them breaks scripts), with carries the score as a pre-formatted number so
 // JSON gets strconv's shortest 'f' form (never exponent notation).
 type jsonEntry struct {
 	Rank   int64       `json:"rank"`
@@ -240,7 +229,7 @@ type jsonEntry struct {
 	Score  json.Number `json:"score"`
 }
 
-func leaderboardJSON(w io.Writer, entries []Entry) error {
+func leaderboardJSON(w io.Writer, entries []store.Entry) error {
 	out := make([]jsonEntry, 0, len(entries)) // non-nil: encodes as [] not null
 	for _, e := range entries {
 		if math.IsInf(e.Score, 0) || math.IsNaN(e.Score) {

@@ -8,12 +8,14 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/varcade/statsctl/internal/store"
 )
 
 // sampleEntries has a tie at rank 2 (so the next rank is 4), a user id that
 // needs CSV quoting, a non-ASCII id and scores that exercise formatting.
-func sampleEntries() []Entry {
-	return []Entry{
+func sampleEntries() []store.Entry {
+	return []store.Entry{
 		{Rank: 1, UserID: "u7", Score: 2048},
 		{Rank: 2, UserID: "ana", Score: 1516.37},
 		{Rank: 2, UserID: `bob, "the" builder`, Score: 1516.37},
@@ -132,7 +134,7 @@ func TestLeaderboardTableColor(t *testing.T) {
 }
 
 func TestLeaderboardBronze(t *testing.T) {
-	entries := []Entry{{1, "a", 3}, {2, "b", 2}, {3, "c", 1}, {4, "d", 0}}
+	entries := []store.Entry{{Rank: 1, UserID: "a", Score: 3}, {Rank: 2, UserID: "b", Score: 2}, {Rank: 3, UserID: "c", Score: 1}, {Rank: 4, UserID: "d", Score: 0}}
 	out := render(t, func(b *bytes.Buffer) error {
 		return Leaderboard(b, entries, Options{Color: true})
 	})
@@ -160,7 +162,7 @@ func stripANSI(s string) string {
 }
 
 func TestLeaderboardTableEscapesControlCharacters(t *testing.T) {
-	entries := []Entry{{Rank: 1, UserID: "evil\x1b[2J\nname\t", Score: 1}}
+	entries := []store.Entry{{Rank: 1, UserID: "evil\x1b[2J\nname\t", Score: 1}}
 	for _, color := range []bool{false, true} {
 		out := render(t, func(b *bytes.Buffer) error {
 			return Leaderboard(b, entries, Options{Color: color})
@@ -189,9 +191,17 @@ func TestLeaderboardJSON(t *testing.T) {
 	if !strings.HasSuffix(string(out), "]\n") || strings.Count(string(out), "\n") != 1 {
 		t.Errorf("want exactly one trailing newline: %q", out)
 	}
-	var got []Entry
-	if err := json.Unmarshal(out, &got); err != nil {
+	var rows []struct {
+		Rank   int64   `json:"rank"`
+		UserID string  `json:"user_id"`
+		Score  float64 `json:"score"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
 		t.Fatal(err)
+	}
+	got := make([]store.Entry, len(rows))
+	for i, r := range rows {
+		got[i] = store.Entry{Rank: r.Rank, UserID: r.UserID, Score: r.Score}
 	}
 	want := sampleEntries()
 	if len(got) != len(want) {
@@ -210,13 +220,13 @@ func TestLeaderboardJSON(t *testing.T) {
 func TestLeaderboardJSONDetails(t *testing.T) {
 	cases := []struct {
 		name    string
-		entries []Entry
+		entries []store.Entry
 		want    string
 	}{
 		{"nil", nil, "[]\n"},
-		{"empty", []Entry{}, "[]\n"},
-		{"no html escaping", []Entry{{1, "<a&b>", 0.1}}, `[{"rank":1,"user_id":"<a&b>","score":0.1}]` + "\n"},
-		{"no exponent", []Entry{{1, "big", 1e21}, {2, "tiny", 1e-7}}, `[{"rank":1,"user_id":"big","score":1000000000000000000000},{"rank":2,"user_id":"tiny","score":0.0000001}]` + "\n"},
+		{"empty", []store.Entry{}, "[]\n"},
+		{"no html escaping", []store.Entry{{Rank: 1, UserID: "<a&b>", Score: 0.1}}, `[{"rank":1,"user_id":"<a&b>","score":0.1}]` + "\n"},
+		{"no exponent", []store.Entry{{Rank: 1, UserID: "big", Score: 1e21}, {Rank: 2, UserID: "tiny", Score: 1e-7}}, `[{"rank":1,"user_id":"big","score":1000000000000000000000},{"rank":2,"user_id":"tiny","score":0.0000001}]` + "\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -232,7 +242,7 @@ func TestLeaderboardJSONDetails(t *testing.T) {
 
 func TestLeaderboardJSONRejectsInfinity(t *testing.T) {
 	var buf bytes.Buffer
-	err := Leaderboard(&buf, []Entry{{1, "a", 1}, {2, "cheater", math.Inf(1)}}, Options{Format: FormatJSON})
+	err := Leaderboard(&buf, []store.Entry{{Rank: 1, UserID: "a", Score: 1}, {Rank: 2, UserID: "cheater", Score: math.Inf(1)}}, Options{Format: FormatJSON})
 	if err == nil || !strings.Contains(err.Error(), "cheater") {
 		t.Fatalf("want error naming the player, got %v", err)
 	}
@@ -240,7 +250,7 @@ func TestLeaderboardJSONRejectsInfinity(t *testing.T) {
 		t.Errorf("nothing should be written on error, got %q", buf.String())
 	}
 	// Tables and CSV can show infinity.
-	if err := Leaderboard(&buf, []Entry{{1, "cheater", math.Inf(1)}}, Options{Format: FormatCSV}); err != nil {
+	if err := Leaderboard(&buf, []store.Entry{{Rank: 1, UserID: "cheater", Score: math.Inf(1)}}, Options{Format: FormatCSV}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "1,cheater,+Inf\n") {

@@ -48,25 +48,24 @@ func (s *Server) portalTopTen(w http.ResponseWriter, r *http.Request) {
 // loadTopTen reads the product's default board (one ZREVRANGE) and encodes
 // it as the old service did.
 func (s *Server) loadTopTen(ctx context.Context, p string) ([]byte, error) {
-	zs, err := s.cfg.Store.TopTen(ctx, p, s.cfg.Registry.Lookup(p).DefaultBoard())
+	es, err := s.cfg.Store.TopTen(ctx, p, s.cfg.Registry.Lookup(p).DefaultBoard())
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, 32+len(zs)*40)
+	b := make([]byte, 0, 32+len(es)*40)
 	b = append(b, '[')
-	for i, z := range zs {
+	for i, e := range es {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"score":`...)
-		b = appendPyFloat(b, z.Score)
+		b = appendPyFloat(b, e.Score)
 		b = append(b, `,"user_id":`...)
-		member, _ := z.Member.(string)
-		b = appendPyString(b, member)
+		b = appendPyString(b, e.UserID)
 		b = append(b, '}')
 	}
 	b = append(b, ']', '\n')
-	if len(zs) > 0 {
+	if len(es) > 0 {
 		s.labels.addWithData(p)
 	}
 	return b, nil

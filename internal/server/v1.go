@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
@@ -364,15 +362,13 @@ func (s *Server) v1Products(w http.ResponseWriter, r *http.Request) {
 		Products []productJSON `json:"products"`
 	}{Products: make([]productJSON, 0, len(all))}
 	// One pipelined round trip for every product's player count.
-	keys := s.cfg.Store.Keys()
-	cards := make([]*redis.IntCmd, len(all))
-	if _, err := s.cfg.Store.Client().Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, p := range all {
-			cards[i] = pipe.ZCard(ctx, keys.Board(p, s.cfg.Registry.Lookup(p).DefaultBoard()))
-		}
-		return nil
-	}); err != nil {
-		s.storeError(w, r, fmt.Errorf("count players: %w", err))
+	defaults := make([]store.BoardID, len(all))
+	for i, p := range all {
+		defaults[i] = store.BoardID{Product: p, Board: s.cfg.Registry.Lookup(p).DefaultBoard()}
+	}
+	players, err := s.cfg.Store.BoardSizes(ctx, defaults)
+	if err != nil {
+		s.storeError(w, r, err)
 		return
 	}
 	for i, p := range all {
@@ -381,7 +377,7 @@ func (s *Server) v1Products(w http.ResponseWriter, r *http.Request) {
 		for j, b := range prod.Boards {
 			boards[j] = b.Name
 		}
-		out.Products = append(out.Products, productJSON{p, cards[i].Val(), prod.DefaultBoard(), boards, registered[p]})
+		out.Products = append(out.Products, productJSON{p, players[i], prod.DefaultBoard(), boards, registered[p]})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -9,7 +9,12 @@
 -- If any guard or strict event fails, nothing is written and the script
 -- returns {-1}: the caller re-reads and recomputes (optimistic concurrency).
 -- Then, per event: markerKeyIndex (0 = event has no id), eventId, nChanges,
--- and per change: op, keyIndex, member, value.
+-- and per change: op, keyIndex, member, value. The ops (named in apply.go):
+--   'za'  ZINCRBY key value member   (handler.ScoreAdd)
+--   'ze'  ZADD key NX value member   (handler.ScoreEnsure)
+--   'zs'  ZADD key value member      (handler.ScoreSet)
+--   'ha'  HINCRBY key member value   (handler.StatAdd)
+--   'hs'  HSET key member value      (handler.StatSet, handler.StateSet)
 -- Returns {applied, ordinal of each duplicate event (1-based)...}.
 -- An event whose id is already in its marker hash is skipped whole, which is
 -- what makes a redelivered or replayed event change nothing. The marker is

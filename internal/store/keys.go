@@ -1,12 +1,6 @@
-// Package store keeps boards and stats in Redis. Everything one product owns
-// lives under one hash tag, so a product's keys share a cluster slot and one
-// Lua script can change them atomically.
 package store
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/varcade/statsctl/internal/streamid"
 
 // Keys builds key names under a namespace. The layout is:
 //
@@ -43,18 +37,8 @@ func (k Keys) Stats(product, user string) string { return k.tag(product) + "stat
 // ("<ms>-<seq>") go to an hourly bucket so old markers expire together; any
 // other id goes to one bucket per product.
 func (k Keys) Seen(product, eventID string) string {
-	return k.tag(product) + "seen" + k.Scratch + ":" + bucket(eventID)
+	return k.tag(product) + "seen" + k.Scratch + ":" + streamid.HourBucket(eventID)
 }
 
 // Products is the set of product ids that have received data.
 func (k Keys) Products() string { return k.NS + ":products" }
-
-func bucket(id string) string {
-	ms, _, ok := strings.Cut(id, "-")
-	if ok {
-		if n, err := strconv.ParseUint(ms, 10, 64); err == nil {
-			return "h" + strconv.FormatUint(n/3_600_000, 10)
-		}
-	}
-	return "ids"
-}

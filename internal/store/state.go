@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/redis/go-redis/v9"
 
@@ -136,36 +135,4 @@ func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, 
 		}
 	}
 	return out, nil
-}
-
-// SwapIn replaces the live boards (sorted set and rating state) of a
-// product with their copies under the scratch suffix, atomically in one
-// script: readers see the old boards or the new ones, never a mix.
-func (s *Store) SwapIn(ctx context.Context, product, scratch string, boards []string) error {
-	if scratch == "" {
-		return fmt.Errorf("swap boards of %s: empty scratch suffix", product)
-	}
-	sort.Strings(boards)
-	tmp := Keys{NS: s.keys.NS, Scratch: scratch}
-	live := Keys{NS: s.keys.NS}
-	var keys []string
-	for _, b := range boards {
-		keys = append(keys, tmp.Board(product, b), live.Board(product, b),
-			tmp.RatingState(product, b), live.RatingState(product, b))
-	}
-	if err := s.swap.Run(ctx, s.rdb, keys).Err(); err != nil {
-		return fmt.Errorf("swap rebuilt boards %v of %s in: %w", boards, product, err)
-	}
-	return nil
-}
-
-// DropScratch deletes scratch keys (boards, rating states, markers) after a
-// rebuild finished or failed.
-func (s *Store) DropScratch(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if err := s.rdb.Del(ctx, k).Err(); err != nil {
-			return fmt.Errorf("delete scratch key %s: %w", k, err)
-		}
-	}
-	return nil
 }

@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/handler"
+)
+
+// The write path: events' changes laid out for apply.lua and sent in one
+// pipelined round trip, with NOSCRIPT handled per command.
+
+//go:embed apply.lua
+var applySrc string
+
+// The apply script's change ops, as listed in apply.lua's header. They are
+// the script's wire format: Go names each once here, and the script must
+// know every one of them.
+const (
+	opScoreAdd    = "za" // ZINCRBY key value member
+	opScoreEnsure = "ze" // ZADD key NX value member
+	opScoreSet    = "zs" // ZADD key value member
+	opHashAdd     = "ha" // HINCRBY key member value
+	opHashSet     = "hs" // HSET key member value
+)
+
+// Item is one event's worth of changes, ready to apply.
+type Item struct {
+	EventID string // "" = no identity, applied every time
+	Changes []handler.Change
+	// Strict: if the event id turns out to be applied already, the whole
+	// product batch is a conflict instead of skipping this item, because
+	// later items were computed on the assumption that it was fresh.
+	Strict bool
+}
+
+// Expect guards a product batch: the player's rating state on Board must
+// still be State (or absent, when !Present) or nothing of the batch is
+// written. It is how stateful scorers get optimistic concurrency.
+type Expect struct {
+	Board, User string
+	State       string
+	Present     bool
+}
+
+// Guarded is one product's batch with the guards it was computed under.
+type Guarded struct {
+	Items  []Item
+	Expect []Expect
+}
+
+// Result says what an Apply did.
+type Result struct {
+	Applied int // events whose changes were written
+	// Duplicates lists, per product, the positions (in that product's items)
+	// of events skipped because their id was applied before.
+	Duplicates map[string][]int
+	// Conflicts lists the products whose batch was not written because a
+	// guard failed (state changed or a strict event already applied since
+	// it was read). Re-read and recompute them.
+	Conflicts []string
+}
+
+// Apply writes the items of each product, each product's batch atomically in
+// one script run, all products in one pipelined round trip. An item whose
+// event id was applied before changes nothing. If Apply returns an error,
+// some products' batches may have been written and others not; applying the
+// same batches again is safe when the items carry ids.
+func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, error) {
+	g := make(map[string]Guarded, len(batches))
+	for p, items := range batches {
+		g[p] = Guarded{Items: items}
+	}
+	return s.ApplyGuarded(ctx, g)
+}
+
+// ApplyGuarded is Apply with guards: a product whose guards fail is not
+// written at all and is listed in Result.Conflicts; the others are written
+// as by Apply, all in one pipelined round trip.
+func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (Result, error) {
+	res := Result{Duplicates: map[string][]int{}}
+	if len(batches) == 0 {
+		return res, nil
+	}
+	products := make([]string, 0, len(batches))
+	for p := range batches {
+		products = append(products, p)
+	}
+	sort.Strings(products)
+	type call struct {
+		product string
+		keys    []string
+		args    []any
+		pos     []int // item position of each event the script sees
+	}
+	calls := make([]call, 0, len(products))
+	for _, p := range products {
+		keys, args, pos := s.encode(p, batches[p])
+		if len(pos) > 0 || len(batches[p].Expect) > 0 {
+			calls = append(calls, call{p, keys, args, pos})
+		}
+	}
+	newProducts := s.unknownProducts(products)
+	cmds := make([]*redis.Cmd, len(calls))
+	var sadd *redis.IntCmd
+	// Pipelined's own error is only the first failed command; each command
+	// is checked below, so it is not needed here.
+	_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		if len(newProducts) > 0 {
+			sadd = pipe.SAdd(ctx, s.keys.Products(), newProducts...)
+		}
+		for i, c := range calls {
+			cmds[i] = s.apply.EvalSha(ctx, pipe, c.keys, c.args...)
+		}
+		return nil
+	})
+	// A node that lacks the script (first use, SCRIPT FLUSH, a failover or a
+	// restart) answers NOSCRIPT and has run nothing. Send the source to just
+	// those calls: on a Redis Cluster the other nodes have already applied
+	// theirs, and running those again would count events without ids twice
+	// and report events with ids as duplicates.
+	var retry []int
+	for i, cmd := range cmds {
+		if isNoScript(cmd.Err()) {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for _, i := range retry {
+				cmds[i] = s.apply.Eval(ctx, pipe, calls[i].keys, calls[i].args...)
+			}
+			return nil
+		})
+	}
+	names := make([]string, len(calls))
+	for i, c := range calls {
+		names[i] = c.product
+	}
+	if err := batchError(sadd, cmds, names); err != nil {
+		return res, err
+	}
+	for i, cmd := range cmds {
+		vals, err := cmd.Int64Slice()
+		if err != nil || len(vals) < 1 {
+			return res, fmt.Errorf("apply batch for %s: unexpected reply %v: %w", calls[i].product, cmd.Val(), err)
+		}
+		if vals[0] < 0 {
+			res.Conflicts = append(res.Conflicts, calls[i].product)
+			continue
+		}
+		res.Applied += int(vals[0])
+		for _, d := range vals[1:] {
+			res.Duplicates[calls[i].product] = append(res.Duplicates[calls[i].product], calls[i].pos[d-1])
+		}
+	}
+	s.markKnown(newProducts)
+	return res, nil
+}
+
+// batchError sums up what failed in an Apply as one line: products that
+// failed the same way are listed together (a node that is down fails all of
+// its products alike). The first error stays wrapped for errors.Is/As.
+func batchError(sadd *redis.IntCmd, cmds []*redis.Cmd, products []string) error {
+	var first error
+	var msgs []string
+	byMsg := map[string][]string{}
+	add := func(what string, err error) {
+		if first == nil {
+			first = err
+		}
+		m := err.Error()
+		if _, ok := byMsg[m]; !ok {
+			msgs = append(msgs, m)
+		}
+		byMsg[m] = append(byMsg[m], what)
+	}
+	if sadd != nil && sadd.Err() != nil {
+		add("products set", sadd.Err())
+	}
+	for i, cmd := range cmds {
+		if cmd.Err() != nil {
+			add(products[i], cmd.Err())
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	parts := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		parts = append(parts, strings.Join(byMsg[m], ",")+": "+m)
+	}
+	return &applyError{msg: "apply batch: " + strings.Join(parts, "; "), err: first}
+}
+
+// applyError is batchError's result: its own text, the first cause inside.
+type applyError struct {
+	msg string
+	err error
+}
+
+func (e *applyError) Error() string { return e.msg }
+func (e *applyError) Unwrap() error { return e.err }
+
+func isNoScript(err error) bool {
+	return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT")
+}
+
+func (s *Store) unknownProducts(products []string) []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []any
+	for _, p := range products {
+		if !s.known[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Store) markKnown(products []any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range products {
+		s.known[p.(string)] = true
+	}
+}
+
+// encode lays out one product's batch as the apply script's KEYS and ARGV,
+// listing each distinct key once. pos maps the script's event ordinals back
+// to item positions (items without changes are not sent).
+func (s *Store) encode(product string, batch Guarded) (keys []string, args []any, pos []int) {
+	items := batch.Items
+	index := map[string]int{}
+	keyIdx := func(k string) string {
+		i, ok := index[k]
+		if !ok {
+			keys = append(keys, k)
+			i = len(keys)
+			index[k] = i
+		}
+		return strconv.Itoa(i)
+	}
+	// scratchIdx is keyIdx for the keys that take the scratch suffix
+	// (boards, rating states, markers); a scratch store notes them for
+	// DropScratch. Stats keys never do.
+	var scratchKeys []string
+	scratchIdx := func(k string) string {
+		if s.keys.Scratch != "" {
+			if _, ok := index[k]; !ok {
+				scratchKeys = append(scratchKeys, k)
+			}
+		}
+		return keyIdx(k)
+	}
+	args = make([]any, 0, 3+len(batch.Expect)*4+len(items)*8)
+	args = append(args, s.ttl, len(batch.Expect))
+	for _, x := range batch.Expect {
+		present := "0"
+		if x.Present {
+			present = "1"
+		}
+		args = append(args, scratchIdx(s.keys.RatingState(product, x.Board)), x.User, present, x.State)
+	}
+	nStrictAt := len(args)
+	args = append(args, 0)
+	nStrict := 0
+	for _, it := range items {
+		if it.Strict && it.EventID != "" && len(it.Changes) > 0 {
+			args = append(args, scratchIdx(s.keys.Seen(product, it.EventID)), it.EventID)
+			nStrict++
+		}
+	}
+	args[nStrictAt] = nStrict
+	for i, it := range items {
+		if len(it.Changes) == 0 {
+			continue
+		}
+		pos = append(pos, i)
+		mk := "0"
+		if it.EventID != "" {
+			mk = scratchIdx(s.keys.Seen(product, it.EventID))
+		}
+		args = append(args, mk, it.EventID, len(it.Changes))
+		for _, c := range it.Changes {
+			switch c.Op {
+			case handler.ScoreAdd:
+				args = append(args, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+			case handler.ScoreEnsure:
+				args = append(args, opScoreEnsure, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+			case handler.ScoreSet:
+				args = append(args, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+			case handler.StatAdd:
+				args = append(args, opHashAdd, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
+			case handler.StatSet:
+				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
+			case handler.StateSet:
+				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+			default:
+				// Handlers are ours; an unknown op is a programming error that
+				// must not write half an event.
+				panic(fmt.Sprintf("store: unknown change op %v", c.Op))
+			}
+		}
+	}
+	if len(scratchKeys) > 0 {
+		s.noteScratch(scratchKeys)
+	}
+	return keys, args, pos
+}
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
