@@ -36,7 +36,10 @@ func TestConfigSizeLimit(t *testing.T) {
 	}
 	for _, n := range []int{MaxFileBytes + 1, 50 << 20} {
 		path := filepath.Join(dir, "big.yaml")
-		if err := os.WriteFile(path, pad(n), 0o644); err != nil {
+		if err := os.WriteFile(path, pad(MaxFileBytes+1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, int64(n)); err != nil { // 50 MB: sparse, refused by its size
 			t.Fatal(err)
 		}
 		_, err := Load(path)
@@ -48,7 +51,7 @@ func TestConfigSizeLimit(t *testing.T) {
 				t.Errorf("%d bytes: error %q lacks %q", n, err, want)
 			}
 		}
-		if _, err := Parse(path, pad(n)); err == nil || !strings.Contains(err.Error(), "limit is") {
+		if _, err := Parse(path, pad(MaxFileBytes+1)); err == nil || !strings.Contains(err.Error(), "limit is") {
 			t.Errorf("Parse of %d bytes: %v, want the size refusal", n, err)
 		}
 	}
