@@ -33,6 +33,8 @@ type Options struct {
 	redisListen     string
 	writeToken      string
 	maxBody         int64
+	maxWrites       int
+	maxConns        int
 	cacheTTL        time.Duration
 	saveInterval    time.Duration
 	shutdownTimeout time.Duration
@@ -89,6 +91,8 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
+	fl.IntVar(&o.maxWrites, "max-writes", server.DefaultMaxWrites, "POST /v1/events requests applied at once; more get 503 too_busy with Retry-After")
+	fl.IntVar(&o.maxConns, "max-conns", server.DefaultMaxConns, "open HTTP connections at most; at the cap the longest-idle keep-alive one is closed, else new ones wait in the listen backlog")
 	fl.DurationVar(&o.cacheTTL, "cache-ttl", server.DefaultCacheTTL, "how long a top ten may be served from memory; 0 disables; must be under 1s")
 	fl.DurationVar(&o.saveInterval, "save-interval", 10*time.Second, "with the embedded store: how often to save a snapshot (also saved at shutdown)")
 	fl.DurationVar(&o.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
@@ -111,6 +115,12 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if o.maxBody <= 0 {
 		return cmdutil.UsageErrorf("--max-body must be positive (bytes)")
+	}
+	if o.maxWrites <= 0 {
+		return cmdutil.UsageErrorf("--max-writes must be at least 1")
+	}
+	if o.maxConns <= 0 {
+		return cmdutil.UsageErrorf("--max-conns must be at least 1")
 	}
 	ttl := o.cacheTTL
 	switch {
@@ -145,7 +155,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	srv, err := server.New(server.Config{
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
-		WriteToken: o.writeToken, MaxBody: o.maxBody, CacheTTL: ttl,
+		WriteToken: o.writeToken, MaxBody: o.maxBody, MaxWrites: o.maxWrites, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
 	})
 	if err != nil {
@@ -179,7 +189,7 @@ func run(ctx context.Context, o *Options) error {
 		line += "; POST /v1/events enabled"
 	}
 	fmt.Fprintln(f.IO.Err, line)
-	err = srv.Run(ctx, server.RunOptions{Listener: ln, Background: bg, ShutdownTimeout: o.shutdownTimeout})
+	err = srv.Run(ctx, server.RunOptions{Listener: ln, Background: bg, ShutdownTimeout: o.shutdownTimeout, MaxConns: o.maxConns})
 	if err != nil {
 		return err
 	}

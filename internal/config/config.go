@@ -7,7 +7,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,9 +55,9 @@ func (c *Config) Registry() (*handler.Registry, error) {
 
 // Load reads and checks a config file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
@@ -90,6 +89,9 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 
 // Parse checks config text; name is used in messages.
 func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileBytes {
+		return nil, tooBig(name, int64(len(data)))
+	}
 	p := &parser{file: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -434,6 +436,11 @@ func (p *parser) rule(n *yaml.Node, product string) (handler.Rule, bool) {
 		}
 		if r.Stat == "" {
 			p.errorf(v, "%s has values but no stat template to use them in", what)
+		}
+	}
+	if v, ok := f["stat"]; ok && r.Values == nil {
+		if err := checkBoundedTemplate(r.Stat); err != nil {
+			p.errorf(v, "%s: %v", what, err)
 		}
 	}
 	if v, ok := f["unknown_reason"]; ok {

@@ -31,6 +31,9 @@ type eventsJSON struct {
 	Ignored   int           `json:"ignored"`
 	Invalid   int           `json:"invalid"`
 	Results   []eventResult `json:"results"`
+	// Omitted is how many events have no entry in Results (see
+	// MaxEventResults); absent when every event is listed.
+	Omitted int `json:"results_omitted,omitempty"`
 }
 
 // authorized compares the bearer token in constant time. Both sides are
@@ -59,6 +62,11 @@ func (s *Server) v1Events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "send the write token as \"Authorization: Bearer <token>\"")
 		return
 	}
+	if !s.writes.tryAcquire() {
+		s.tooBusy(w)
+		return
+	}
+	defer s.writes.release()
 	if r.ContentLength > s.cfg.MaxBody {
 		s.tooLarge(w)
 		return
@@ -73,40 +81,33 @@ func (s *Server) v1Events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_body", "could not read the request body: "+err.Error())
 		return
 	}
-	evs, results := parseEvents(body)
-	if len(results) == 0 {
+	evs, lines, tally := parseEvents(body)
+	if len(evs) == 0 && tally.badN == 0 {
 		writeError(w, http.StatusBadRequest, "empty_body", `no events in the body; send one JSON object such as {"product_id":"exrps","type":"game_over","game_id":"g1","winner_id":"u1","loser_id":"u2"} or JSONL`)
 		return
 	}
+	var outs []engine.Outcome
 	if len(evs) > 0 {
-		outs, err := s.cfg.Engine.Apply(r.Context(), evs)
+		var err error
+		outs, err = s.cfg.Engine.Apply(r.Context(), evs)
 		if err != nil {
 			s.storeError(w, r, fmt.Errorf("apply %d events: %w", len(evs), err))
 			return
 		}
 		var touched []string
-		for i, o := range outs {
-			res := &results[evs[i].Src.Line-1]
-			res.Status, res.Product, res.Reason, res.Detail = o.Status.String(), o.Product, o.Reason, o.Detail
+		for _, o := range outs {
 			if o.Status == engine.Applied {
 				touched = append(touched, o.Product)
 			}
 		}
 		s.top.invalidate(touched...)
 	}
-	out := eventsJSON{Events: len(results), Results: results}
-	for _, res := range results {
-		switch res.Status {
-		case engine.Applied.String():
-			out.Applied++
-		case engine.Duplicate.String():
-			out.Duplicate++
-		case engine.Ignored.String():
-			out.Ignored++
-		default:
-			out.Invalid++
+	out := tally.finish(lines, outs)
+	for status, n := range map[string]int{engine.Applied.String(): out.Applied, engine.Duplicate.String(): out.Duplicate,
+		engine.Ignored.String(): out.Ignored, engine.Invalid.String(): out.Invalid} {
+		if n > 0 {
+			s.metrics.events.WithLabelValues(status).Add(float64(n))
 		}
-		s.metrics.events.WithLabelValues(res.Status).Inc()
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -118,16 +119,17 @@ func (s *Server) tooLarge(w http.ResponseWriter) {
 }
 
 // parseEvents reads a single JSON object (possibly spread over lines) or
-// JSONL. results has one entry per non-blank line (or one for a single
-// object); bad lines are already marked invalid, and evs carry their line
-// in Src.Line (1-based index into results).
-func parseEvents(body []byte) ([]event.Event, []eventResult) {
+// JSONL. evs are the lines that parsed, lines[i] the line of evs[i]; the
+// tally holds the lines that did not (invalid, reason malformed).
+func parseEvents(body []byte) ([]event.Event, []int, *eventTally) {
+	tally := &eventTally{}
 	if ev, err := event.ParseJSON(bytes.TrimSpace(body)); err == nil {
 		ev.Src = event.Source{File: "request", Line: 1}
-		return []event.Event{ev}, []eventResult{{Line: 1}}
+		return []event.Event{ev}, []int{1}, tally
 	}
-	var evs []event.Event
-	var results []eventResult
+	n := bytes.Count(body, []byte{'\n'}) + 1
+	evs := make([]event.Event, 0, n)
+	lines := make([]int, 0, n)
 	dec := event.NewDecoder(bytes.NewReader(body), "request")
 	for {
 		ev, err := dec.Next()
@@ -136,16 +138,15 @@ func parseEvents(body []byte) ([]event.Event, []eventResult) {
 		}
 		var le *event.LineError
 		if errors.As(err, &le) {
-			results = append(results, eventResult{Line: le.Src.Line, Status: engine.Invalid.String(), Reason: handler.ReasonMalformed, Detail: le.Err.Error()})
+			tally.malformed(eventResult{Line: le.Src.Line, Status: engine.Invalid.String(), Reason: handler.ReasonMalformed, Detail: le.Err.Error()})
 			continue
 		}
 		if err != nil { // a bytes.Reader does not fail; be safe anyway
-			results = append(results, eventResult{Line: len(results) + 1, Status: engine.Invalid.String(), Reason: handler.ReasonMalformed, Detail: err.Error()})
+			tally.malformed(eventResult{Line: len(lines) + tally.badN + 1, Status: engine.Invalid.String(), Reason: handler.ReasonMalformed, Detail: err.Error()})
 			break
 		}
-		results = append(results, eventResult{Line: ev.Src.Line})
-		ev.Src.Line = len(results)
+		lines = append(lines, ev.Src.Line)
 		evs = append(evs, ev)
 	}
-	return evs, results
+	return evs, lines, tally
 }

@@ -53,6 +53,9 @@ type Config struct {
 	WriteToken string
 	// MaxBody bounds a request body (bytes); 0 means DefaultMaxBody.
 	MaxBody int64
+	// MaxWrites bounds the POST /v1/events requests applied at once; more
+	// get 503 too_busy with Retry-After. 0 means DefaultMaxWrites.
+	MaxWrites int
 	// CacheTTL is how long a top ten may be served from memory; 0 means
 	// DefaultCacheTTL, negative disables the cache. Must be < MaxCacheTTL.
 	CacheTTL time.Duration
@@ -75,6 +78,7 @@ type Server struct {
 	metrics *metrics
 	top     *topCache
 	labels  *productLabels
+	writes  writeSlots
 }
 
 // New builds the handler.
@@ -93,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxWrites <= 0 {
+		cfg.MaxWrites = DefaultMaxWrites
 	}
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = DefaultCacheTTL
@@ -114,7 +121,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(), metrics: m,
-		labels: newProductLabels(cfg.Registry)}
+		labels: newProductLabels(cfg.Registry), writes: newWriteSlots(cfg.MaxWrites)}
 	s.top = newTopCache(cfg.CacheTTL, cfg.RequestTimeout, cfg.Now, s.loadTopTen)
 	hit, miss, shared := m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss"), m.cache.WithLabelValues("shared")
 	s.top.onHit = hit.Inc
@@ -268,8 +275,13 @@ type RunOptions struct {
 	// ReadTimeout, WriteTimeout, IdleTimeout, ReadHeaderTimeout of the
 	// http.Server; zero picks 10s, 10s, 120s, 5s.
 	ReadTimeout, WriteTimeout, IdleTimeout, ReadHeaderTimeout time.Duration
-	// MaxHeaderBytes of the http.Server; 0 means 16 KiB.
+	// MaxHeaderBytes bounds the request head (request line, headers and
+	// the blank line, in bytes); more is answered 431. 0 means
+	// DefaultMaxHeaderBytes; it must be over 4096.
 	MaxHeaderBytes int
+	// MaxConns caps the open HTTP connections (see limitListener); 0
+	// means DefaultMaxConns.
+	MaxConns int
 }
 
 // Run serves until ctx is cancelled or a background daemon fails, then shuts
@@ -285,21 +297,27 @@ func (s *Server) Run(ctx context.Context, o RunOptions) error {
 		}
 		return d
 	}
+	maxHeader, err := serverMaxHeaderBytes(o.MaxHeaderBytes)
+	if err != nil {
+		return err
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	ln := newLimitListener(o.Listener, o.MaxConns)
 	hs := &http.Server{
 		Handler:           s,
 		ReadTimeout:       orDefault(o.ReadTimeout, 10*time.Second),
 		WriteTimeout:      orDefault(o.WriteTimeout, 10*time.Second),
 		IdleTimeout:       orDefault(o.IdleTimeout, 120*time.Second),
 		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, 5*time.Second),
-		MaxHeaderBytes:    16 << 10,
+		MaxHeaderBytes:    maxHeader,
+		ConnState:         ln.connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	if o.MaxHeaderBytes > 0 {
-		hs.MaxHeaderBytes = o.MaxHeaderBytes
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if err := hs.Serve(o.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http on %s: %w", o.Listener.Addr(), err)
 		}
 		return nil
@@ -326,7 +344,7 @@ func (s *Server) Run(ctx context.Context, o RunOptions) error {
 		})
 		return nil
 	})
-	err := g.Wait()
+	err = g.Wait()
 	if err == nil {
 		err = shutdownErr
 	}
