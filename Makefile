@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve fuzz demo clean redis-server
+.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve check-deploy fuzz demo clean redis-server
 
 all: lint test build
 
@@ -39,6 +39,15 @@ test-short: ## fast tests only
 lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# The operations kit (deploy/): promtool's own check of the alert rules, and
+# the kit's fast tests (manifests, Dockerfile, the dashboard's queries through
+# promtool). The test that runs consume and serve and checks every metric the
+# kit names is part of `make test`. promtool is in Debian's prometheus package.
+check-deploy: ## promtool check rules on deploy/prometheus, and the deploy kit's static tests
+	@command -v promtool >/dev/null || { echo "check-deploy: promtool not found (apt-get install prometheus)"; exit 1; }
+	promtool check rules deploy/prometheus/statsctl-rules.yaml
+	$(GO) test -count=1 -run 'TestManifests|TestDockerfile|TestDashboardPromtool|TestSelectors' ./deploy/
 
 cover: ## coverage report in coverage.html
 	$(GO) test -count=1 -coverprofile=coverage.out $(PKGS)
