@@ -118,7 +118,7 @@ type k8sObject struct {
 			Spec     struct {
 				SecurityContext struct {
 					RunAsNonRoot *bool  `yaml:"runAsNonRoot"`
-					RunAsUser   *int64 `yaml:"runAsUser"`
+					RunAsUser    *int64 `yaml:"runAsUser"`
 				} `yaml:"securityContext"`
 				Containers []container
 			}
