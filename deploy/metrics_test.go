@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -163,19 +162,16 @@ func TestKitMetricsExported(t *testing.T) {
 	stream := dbClient(t, k.secret["GAME_EVENT_STREAM_REDIS_URL"], srv.Addr)
 	es := e2etest.GenEntries(t, gen.Options{Games: 40, Seed: 7, Products: []string{"exrps", "chess"}, BadEvery: 15})
 	es = append(es, e2etest.ExtraBad()...)
-	e2etest.XAddAll(ctx, t, stream, "game_event_stream", es)
-	var consumed series
+	ids := e2etest.XAddAll(ctx, t, stream, "game_event_stream", es)
+	// Wait until the group has every entry delivered and acknowledged.
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		consumed = scrape(t, "http://"+consAddr+"/metrics")
-		if len(consumed["statsctl_consumer_dead_letters_total"]) > 0 && lagIs0(consumed) {
-			break
-		}
+	for !caughtUp(ctx, stream, ids[len(ids)-1]) {
 		if time.Now().After(deadline) {
-			t.Fatalf("consume exported no dead letters or did not catch up in 30s; log:\n%s", e2etest.Tail(cons.output()))
+			t.Fatalf("consume did not catch up in 30s; log:\n%s", e2etest.Tail(cons.output()))
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
+	consumed := scrape(t, "http://"+consAddr+"/metrics")
 	// The Secret's databases are the ones used: the board is in the stats
 	// database, not in the stream's.
 	stats := dbClient(t, k.secret["STATSCTL_REDIS_URL"], srv.Addr)
@@ -245,19 +241,29 @@ func TestKitMetricsExported(t *testing.T) {
 	if got := unexported(bad, have); len(got) != len(bad) {
 		t.Errorf("the check missed a bad query: reported %d of %d: %q", len(got), len(bad), got)
 	}
-	names := sortedKeys(have)
-	sort.Strings(names)
-	t.Logf("consume and serve export %d sample names", len(names))
+	t.Logf("consume and serve export %d sample names; %d rule and %d dashboard expressions checked", len(have), len(rules), len(dash))
 }
 
-func lagIs0(s series) bool {
-	return len(s["statsctl_consumer_group_lag"]) > 0 && len(s["statsctl_consumer_events_total"]) > 0
+// caughtUp reports whether the consumer group statsctl has delivered the
+// stream up to last and has nothing pending.
+func caughtUp(ctx context.Context, rdb *redis.Client, last string) bool {
+	gs, err := rdb.XInfoGroups(ctx, "game_event_stream").Result()
+	if err != nil {
+		return false
+	}
+	for _, g := range gs {
+		if g.Name == "statsctl" {
+			return g.LastDeliveredID == last && g.Pending == 0
+		}
+	}
+	return false
 }
 
 // proc is a daemon started as a manifest starts it.
 type proc struct {
-	cmd *exec.Cmd
-	log string
+	cmd    *exec.Cmd
+	log    string
+	exited chan struct{} // closed when the process has ended
 }
 
 func (p *proc) output() string { b, _ := os.ReadFile(p.log); return string(b) }
@@ -288,8 +294,10 @@ func startLike(t testing.TB, bin string, c container, secret map[string]string, 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
-	return &proc{cmd: cmd, log: logf.Name()}
+	p := &proc{cmd: cmd, log: logf.Name(), exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited; logf.Close() })
+	return p
 }
 
 // retarget is a Redis URL with its host:port replaced by addr.
@@ -323,9 +331,13 @@ func waitLog(t testing.TB, p *proc, re *regexp.Regexp) string {
 		if m := re.FindStringSubmatch(p.output()); m != nil {
 			return m[1]
 		}
-		if p.cmd.ProcessState != nil || time.Now().After(deadline) {
+		select {
+		case <-p.exited:
+			t.Fatalf("%s exited (%v) before printing a line matching %s; log:\n%s", p.cmd.Args[1], p.cmd.ProcessState, re, e2etest.Tail(p.output()))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
 			t.Fatalf("%s: no line matching %s in 20s; log:\n%s", p.cmd.Args[1], re, e2etest.Tail(p.output()))
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
