@@ -40,13 +40,15 @@ lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# The operations kit (deploy/): promtool's own check of the alert rules, and
+# The operations kit (deploy/): promtool's own check of the alert rules and
+# their unit tests (each alert fires on its case, not on its look-alike), and
 # the kit's fast tests (manifests, Dockerfile, the dashboard's queries through
 # promtool). The test that runs consume and serve and checks every metric the
 # kit names is part of `make test`. promtool is in Debian's prometheus package.
-check-deploy: ## promtool check rules on deploy/prometheus, and the deploy kit's static tests
+check-deploy: ## promtool check rules and test rules on deploy/prometheus, and the deploy kit's static tests
 	@command -v promtool >/dev/null || { echo "check-deploy: promtool not found (apt-get install prometheus)"; exit 1; }
 	promtool check rules deploy/prometheus/statsctl-rules.yaml
+	promtool test rules deploy/prometheus/statsctl-rules.test.yaml
 	$(GO) test -count=1 -run 'TestManifests|TestDockerfile|TestDashboardPromtool|TestSelectors' ./deploy/
 
 cover: ## coverage report in coverage.html
