@@ -44,7 +44,9 @@ func envInt(name string, def int) int {
 //     `wrk -t2 -c32 -d<LIMITS_WRK_SECONDS, 10>s --latency` on
 //     /leaderboards/top_ten/exrps, one after the other.
 //
-// It logs one table: rate of statsctl, rate of bare, the ratio, p99 each.
+// It logs one table: rate of statsctl, rate of bare, the ratio, p99 each,
+// and redis-benchmark's GET rate on the same server as a yardstick of how
+// loaded the shared machine was (compare runs by their ratios).
 func BenchmarkLimits(b *testing.B) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
@@ -94,6 +96,7 @@ func BenchmarkLimits(b *testing.B) {
 		if got := httpGet(b, bareBase+"/leaderboards/top_ten/exrps"); got != body {
 			b.Fatalf("bare server answers %q, serve %q", got, body)
 		}
+		yard := yardstick(b, srv.Addr)
 		bareHTTP := runWrk(b, wrk, secs, bareBase+"/leaderboards/top_ten/exrps")
 		statsHTTP := runWrk(b, wrk, secs, base+"/leaderboards/top_ten/exrps")
 
@@ -108,8 +111,8 @@ func BenchmarkLimits(b *testing.B) {
 		fmt.Fprintf(tw, "top_ten, wrk -t2 -c32 -d%ds (req/s)\t%.0f\t%.0f\t%.2fx\t%.2f ms\t%.2f ms\t%.2fx\t\n", secs,
 			statsHTTP.rate, bareHTTP.rate, statsHTTP.rate/bareHTTP.rate, statsHTTP.p99ms, bareHTTP.p99ms, statsHTTP.p99ms/bareHTTP.p99ms)
 		tw.Flush()
-		b.Logf("drain walls: statsctl %s, bare %s (process start to exit)\n%s",
-			statsWall.Round(time.Millisecond), bareWall.Round(time.Millisecond), sb.String())
+		b.Logf("drain walls: statsctl %s, bare %s (process start to exit); yardstick: %s\n%s",
+			statsWall.Round(time.Millisecond), bareWall.Round(time.Millisecond), yard, sb.String())
 	}
 }
 
@@ -174,6 +177,23 @@ func httpGet(b *testing.B, u string) string {
 		b.Fatalf("GET %s: %s", u, resp.Status)
 	}
 	return string(body)
+}
+
+// yardstick is redis-benchmark's GET rate against addr, as bench-serve.sh
+// prints it.
+func yardstick(b *testing.B, addr string) string {
+	b.Helper()
+	rb, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		return "redis-benchmark not installed"
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	out, err := exec.Command(rb, "-h", host, "-p", port, "-t", "get", "-c", "32", "-n", "200000", "-q").CombinedOutput()
+	m := regexp.MustCompile(`GET: ([0-9.]+) requests per second`).FindAllStringSubmatch(strings.ReplaceAll(string(out), "\r", "\n"), -1)
+	if err != nil || m == nil {
+		return fmt.Sprintf("redis-benchmark failed: %v %q", err, out)
+	}
+	return "redis-benchmark GET " + m[len(m)-1][1] + " req/s"
 }
 
 type wrkResult struct {
