@@ -158,7 +158,7 @@ func TestKitMetricsExported(t *testing.T) {
 
 	// consume, listening on a free loopback port instead of :5002.
 	cons := startLike(t, bin, k.consume, k.secret, srv.Addr, "--metrics-addr", "127.0.0.1:0")
-	consAddr := waitLog(t, cons, regexp.MustCompile(`"msg":"metrics listening","addr":"([^"]+)"`))
+	consAddr := waitLog(t, cons, regexp.MustCompile(`metrics listening.*?addr"?[=:]"?([^"\s,}]+)`))
 	stream := dbClient(t, k.secret["GAME_EVENT_STREAM_REDIS_URL"], srv.Addr)
 	es := e2etest.GenEntries(t, gen.Options{Games: 40, Seed: 7, Products: []string{"exrps", "chess"}, BadEvery: 15})
 	es = append(es, e2etest.ExtraBad()...)
@@ -172,6 +172,14 @@ func TestKitMetricsExported(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	consumed := scrape(t, "http://"+consAddr+"/metrics")
+	// consume's probes answer where the manifest's probes look.
+	for _, pr := range []*probe{k.consume.LivenessProbe, k.consume.ReadinessProbe, k.consume.StartupProbe} {
+		if resp, err := http.Get("http://" + consAddr + pr.HTTPGet.Path); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("consume GET %s: %v %v", pr.HTTPGet.Path, err, resp)
+		} else {
+			resp.Body.Close()
+		}
+	}
 	// The Secret's databases are the ones used: the board is in the stats
 	// database, not in the stream's.
 	stats := dbClient(t, k.secret["STATSCTL_REDIS_URL"], srv.Addr)
