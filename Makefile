@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve fuzz demo clean redis-server
+.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve bench-limits check-deploy fuzz demo clean redis-server wrk
 
 all: lint test build
 
@@ -39,6 +39,17 @@ test-short: ## fast tests only
 lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# The operations kit (deploy/): promtool's own check of the alert rules and
+# their unit tests (each alert fires on its case, not on its look-alike), and
+# the kit's fast tests (manifests, Dockerfile, the dashboard's queries through
+# promtool). The test that runs consume and serve and checks every metric the
+# kit names is part of `make test`. promtool is in Debian's prometheus package.
+check-deploy: ## promtool check rules and test rules on deploy/prometheus, and the deploy kit's static tests
+	@command -v promtool >/dev/null || { echo "check-deploy: promtool not found (apt-get install prometheus)"; exit 1; }
+	promtool check rules deploy/prometheus/statsctl-rules.yaml
+	promtool test rules deploy/prometheus/statsctl-rules.test.yaml
+	$(GO) test -count=1 -run 'TestManifests|TestDockerfile|TestDashboardPromtool|TestSelectors' ./deploy/
 
 cover: ## coverage report in coverage.html
 	$(GO) test -count=1 -coverprofile=coverage.out $(PKGS)
@@ -99,3 +110,19 @@ test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster 
 
 bench-scale: ## combined consume rate of 1, 2 and 4 consumers on one redis-server and on a 3-master cluster (BENCH_EVENTS, default 1,000,000)
 	$(GO) test -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 60m -v ./cmd/consume/
+
+# wrk drives the HTTP benchmarks; install it like redis-server when we can.
+wrk:
+	@command -v wrk >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing wrk for the HTTP benchmarks"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || exit 1; \
+	else \
+	  echo "bench: wrk not found (apt-get install wrk)"; exit 1; \
+	fi
+
+# statsctl against bare yardsticks (internal/bench/bare: a reader that only
+# XREADGROUPs and XACKs, a net/http server of fixed top_ten bytes), same data,
+# same run. BENCH_EVENTS (1,000,000) entries; LIMITS_WRK_SECONDS (10) per wrk run.
+bench-limits: redis-server wrk ## consume --drain vs a bare XREADGROUP/XACK reader, serve vs a bare net/http server: statsctl/bare ratios in one run
+	$(GO) test -run '^$$' -bench BenchmarkLimits -benchtime 1x -timeout 30m -v ./internal/bench/bare/

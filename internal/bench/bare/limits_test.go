@@ -1,0 +1,240 @@
+package bare_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/varcade/statsctl/internal/e2etest"
+	"github.com/varcade/statsctl/internal/gen"
+	"github.com/varcade/statsctl/internal/testredis"
+)
+
+// envInt is an integer from the environment, or def.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkLimits is `make bench-limits`: statsctl against the bare
+// programs of this package, on the same data in the same run.
+//
+//  1. A realistic stream (BenchmarkConsume's: exrps games of ~17 entries,
+//     some chess games, a bad entry about every 2,000; BENCH_EVENTS
+//     entries, default 1,000,000) is XADDed to a fresh local redis-server
+//     (not timed). The bare reader drains it in a fresh group, then
+//     `statsctl consume --drain` in another fresh group: each timed from
+//     process start to exit.
+//  2. `statsctl serve` serves the board that drain built; the bare server
+//     serves the exact bytes serve answered for top_ten. Each gets
+//     `wrk -t2 -c32 -d<LIMITS_WRK_SECONDS, 10>s --latency` on
+//     /leaderboards/top_ten/exrps, one after the other.
+//
+// It logs one table: rate of statsctl, rate of bare, the ratio, p99 each,
+// and redis-benchmark's GET rate on the same server as a yardstick of how
+// loaded the shared machine was (compare runs by their ratios).
+func BenchmarkLimits(b *testing.B) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Skip("wrk not installed (apt-get install wrk, or make wrk)")
+	}
+	srv := testredis.Start(b)
+	ctx := context.Background()
+	bin := e2etest.BuildStatsctl(b)
+	reader := buildTool(b, "reader")
+	topten := buildTool(b, "topten")
+	n := envInt("BENCH_EVENTS", 1_000_000)
+	secs := envInt("LIMITS_WRK_SECONDS", 10)
+	es := e2etest.GenEntriesN(b, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}, n)
+	loadStart := time.Now()
+	e2etest.XAddAll(ctx, b, srv.Client(), "game_event_stream", es)
+	b.Logf("loaded %d entries in %s (not timed)", len(es), time.Since(loadStart).Round(time.Millisecond))
+
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ns := fmt.Sprintf("lim%d", i)
+		// 1. drain: bare reader, then statsctl, each in a fresh group.
+		bareWall, out := runTimed(b, reader, "-redis", srv.URL(), "-group", "bare-"+ns)
+		if !strings.Contains(out, fmt.Sprintf("reader: %d entries", len(es))) {
+			b.Fatalf("bare reader did not read all %d entries: %s", len(es), out)
+		}
+		statsWall, _ := runTimed(b, bin, "consume", "--redis", srv.URL(), "--drain", "--metrics-addr", "off",
+			"--log-level", "error", "--namespace", ns, "--group", ns)
+		for _, g := range []string{"bare-" + ns, ns} {
+			if p := e2etest.GroupPending(ctx, srv.Client(), "game_event_stream", g); p != 0 {
+				b.Fatalf("group %s has %d entries pending after its drain", g, p)
+			}
+		}
+		consBare := float64(len(es)) / bareWall.Seconds()
+		consStats := float64(len(es)) / statsWall.Seconds()
+
+		// 2. serve: statsctl serve on the drained board, bare on its bytes.
+		_, base := e2etest.StartServe(b, bin, "--redis", srv.URL(), "--namespace", ns, "--listen", "127.0.0.1:0", "--access-log=false")
+		body := httpGet(b, base+"/leaderboards/top_ten/exrps")
+		if !strings.Contains(body, "user_id") {
+			b.Fatalf("serve's top_ten is empty: %s", body)
+		}
+		bodyFile := filepath.Join(b.TempDir(), "top_ten.json")
+		if err := os.WriteFile(bodyFile, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		bareBase := startTopten(b, topten, bodyFile)
+		if got := httpGet(b, bareBase+"/leaderboards/top_ten/exrps"); got != body {
+			b.Fatalf("bare server answers %q, serve %q", got, body)
+		}
+		yard := yardstick(b, srv.Addr)
+		bareHTTP := runWrk(b, wrk, secs, bareBase+"/leaderboards/top_ten/exrps")
+		statsHTTP := runWrk(b, wrk, secs, base+"/leaderboards/top_ten/exrps")
+
+		b.ReportMetric(consStats/consBare, "consume_ratio")
+		b.ReportMetric(statsHTTP.rate/bareHTTP.rate, "serve_ratio")
+		b.ReportMetric(statsHTTP.p99ms/bareHTTP.p99ms, "serve_p99_ratio")
+
+		var sb strings.Builder
+		tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "what\tstatsctl\tbare\tstatsctl/bare\tp99 statsctl\tp99 bare\tp99 ratio\t\n")
+		fmt.Fprintf(tw, "consume --drain, %d entries (entries/s)\t%.0f\t%.0f\t%.2fx\t-\t-\t-\t\n", len(es), consStats, consBare, consStats/consBare)
+		fmt.Fprintf(tw, "top_ten, wrk -t2 -c32 -d%ds (req/s)\t%.0f\t%.0f\t%.2fx\t%.2f ms\t%.2f ms\t%.2fx\t\n", secs,
+			statsHTTP.rate, bareHTTP.rate, statsHTTP.rate/bareHTTP.rate, statsHTTP.p99ms, bareHTTP.p99ms, statsHTTP.p99ms/bareHTTP.p99ms)
+		tw.Flush()
+		b.Logf("drain walls: statsctl %s, bare %s (process start to exit); yardstick: %s\n%s",
+			statsWall.Round(time.Millisecond), bareWall.Round(time.Millisecond), yard, sb.String())
+	}
+}
+
+// buildTool builds ./<name> of this package's directory into a temp dir.
+func buildTool(b *testing.B, name string) string {
+	b.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	out := filepath.Join(b.TempDir(), name)
+	cmd := exec.Command("go", "build", "-o", out, "./"+name)
+	cmd.Dir = filepath.Dir(file)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build %s: %v\n%s", name, err, msg)
+	}
+	return out
+}
+
+// runTimed runs a program to its end and returns its wall time and output.
+func runTimed(b *testing.B, bin string, args ...string) (time.Duration, string) {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = e2etest.EnvWithout("STATSCTL_REDIS_URL", "STATS_TRACKER_REDIS_URL", "GAME_EVENT_STREAM_REDIS_URL", "STATSCTL_CONFIG")
+	began := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(began)
+	if err != nil {
+		b.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
+	}
+	return took, string(out)
+}
+
+// startTopten starts the bare server and returns its base URL.
+func startTopten(b *testing.B, bin, bodyFile string) string {
+	b.Helper()
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-body", bodyFile)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		b.Fatalf("topten printed %q: %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return m[1]
+}
+
+func httpGet(b *testing.B, u string) string {
+	b.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		b.Fatalf("GET %s: %s", u, resp.Status)
+	}
+	return string(body)
+}
+
+// yardstick is redis-benchmark's GET rate against addr, as bench-serve.sh
+// prints it.
+func yardstick(b *testing.B, addr string) string {
+	b.Helper()
+	rb, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		return "redis-benchmark not installed"
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	out, err := exec.Command(rb, "-h", host, "-p", port, "-t", "get", "-c", "32", "-n", "200000", "-q").CombinedOutput()
+	m := regexp.MustCompile(`GET: ([0-9.]+) requests per second`).FindAllStringSubmatch(strings.ReplaceAll(string(out), "\r", "\n"), -1)
+	if err != nil || m == nil {
+		return fmt.Sprintf("redis-benchmark failed: %v %q", err, out)
+	}
+	return "redis-benchmark GET " + m[len(m)-1][1] + " req/s"
+}
+
+type wrkResult struct {
+	rate  float64 // requests/s
+	p99ms float64
+}
+
+// runWrk runs wrk and reads its rate and p99.
+func runWrk(b *testing.B, wrk string, secs int, u string) wrkResult {
+	b.Helper()
+	out, err := exec.Command(wrk, "-t2", "-c32", fmt.Sprintf("-d%ds", secs), "--latency", u).CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk %s: %v\n%s", u, err, out)
+	}
+	r, err := parseWrk(string(out))
+	if err != nil {
+		b.Fatalf("wrk %s: %v\n%s", u, err, out)
+	}
+	if strings.Contains(string(out), "Non-2xx") || strings.Contains(string(out), "Socket errors") {
+		b.Fatalf("wrk %s saw errors:\n%s", u, out)
+	}
+	return r
+}
+
+// parseWrk reads "Requests/sec:" and the "99%" latency line of wrk's
+// --latency output.
+func parseWrk(out string) (wrkResult, error) {
+	var r wrkResult
+	rate := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindStringSubmatch(out)
+	p99 := regexp.MustCompile(`(?m)^\s+99%\s+([0-9.]+)(us|ms|s)\s*$`).FindStringSubmatch(out)
+	if rate == nil || p99 == nil {
+		return r, fmt.Errorf("no Requests/sec or 99%% line")
+	}
+	r.rate, _ = strconv.ParseFloat(rate[1], 64)
+	v, _ := strconv.ParseFloat(p99[1], 64)
+	switch p99[2] {
+	case "us":
+		v /= 1000
+	case "s":
+		v *= 1000
+	}
+	r.p99ms = v
+	return r, nil
+}
