@@ -389,11 +389,17 @@ func downAtStart(t *testing.T, bin string) {
 			t.Fatalf("exit %d, want 1; log:\n%s", code, p.Output())
 		}
 		out := p.Output()
-		if !strings.Contains(out, "stats redis unavailable; retrying") || !strings.Contains(out, "did not answer within --connect-timeout 2s") ||
+		// "unavailable; retrying" then "giving up" on a quiet machine; under
+		// load the first attempt (go-redis's own dial retries included) can
+		// already outlast the 2 s, and the one line is "giving up" (issue 16).
+		if !strings.Contains(out, "stats redis unavailable; ") || !strings.Contains(out, "did not answer within --connect-timeout 2s") ||
 			!strings.Contains(out, "127.0.0.1:1") {
 			t.Fatalf("unclear message:\n%s", out)
 		}
-		if took := time.Since(began); took > 8*time.Second {
+		// The bound includes starting a race-enabled binary on a loaded
+		// 2-core machine; what it catches is a consumer that ignores the
+		// timeout and keeps waiting.
+		if took := time.Since(began); took > 12*time.Second {
 			t.Errorf("took %s to give up after --connect-timeout 2s", took)
 		}
 	})
