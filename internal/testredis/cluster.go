@@ -209,7 +209,7 @@ func (c *Cluster) Client() *redis.ClusterClient {
 	for i, n := range c.nodes {
 		addrs[i] = n.Addr
 	}
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	c.t.Cleanup(func() { _ = cc.Close() })
 	return cc
 }
@@ -217,7 +217,7 @@ func (c *Cluster) Client() *redis.ClusterClient {
 // NodeClient is a plain client to node i, for per-node commands (SCRIPT
 // FLUSH, CLUSTER KEYSLOT, DBSIZE), closed with the test.
 func (c *Cluster) NodeClient(i int) *redis.Client {
-	rdb := redis.NewClient(&redis.Options{Addr: c.nodes[i].Addr})
+	rdb := redis.NewClient(&redis.Options{Addr: c.nodes[i].Addr, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	c.t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
