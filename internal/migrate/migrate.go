@@ -191,7 +191,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	for _, s := range todo {
 		pr := &rep.Products[s.idx]
 		players, hashes, fields := s.im.Staged()
-		marker, _ := json.Marshal(map[string]any{"from": "legacy", "source": o.SourceName, "at": o.Now().UTC().Format(time.RFC3339),
+		marker, _ := json.Marshal(map[string]any{"from": "legacy", "import": token, "source": o.SourceName, "at": o.Now().UTC().Format(time.RFC3339),
 			"cursor": cur, "players": players, "stats_hashes": hashes, "fields": fields, "skipped_bad": pr.BadValues, "merged": o.Merge})
 		err := s.im.Commit(ctx, o.Merge, string(marker))
 		var ref *store.CommitRefusal
@@ -318,53 +318,65 @@ func stageProduct(ctx context.Context, o Options, src source, lp *legacyProduct,
 			}
 		}
 	}
+	users := make([]string, 0, len(lp.stats))
 	for _, user := range sortedKeys(lp.stats) {
-		key := lp.stats[user]
 		if err := event.CheckUser(user); err != nil {
-			bad(key, "", err.Error())
+			bad(lp.stats[user], "", err.Error())
 			continue
 		}
-		t, err := src.keyType(ctx, key)
+		users = append(users, user)
+	}
+	// Players are read and staged a page at a time: one round trip reads
+	// the type and first HSCAN page of each, one stages them; only a hash
+	// larger than a page is read on alone.
+	for start := 0; start < len(users); start += int(o.Page) {
+		batch := users[start:min(start+int(o.Page), len(users))]
+		keys := make([]string, len(batch))
+		for i, u := range batch {
+			keys[i] = lp.stats[u]
+		}
+		pages, err := src.firstPages(ctx, keys)
 		if err != nil {
 			return im, err
 		}
-		if t != "hash" {
-			bad(key, "", "is a "+t+", not a hash")
-			continue
-		}
-		fields := map[string]int64{}
-		names := map[string]bool{}
-		flush := func() error {
-			if stage() {
-				if err := im.StageStats(ctx, user, fields); err != nil {
-					return err
-				}
+		chunk := map[string]map[string]int64{}
+		for i, user := range batch {
+			key, pg := keys[i], pages[i]
+			if pg.typ == "none" {
+				continue // deleted since the scan
 			}
-			clear(fields)
-			return nil
-		}
-		err = src.eachField(ctx, key, func(field, value string) error {
-			v, err := parseStat(value)
-			if err != nil {
-				bad(key, field, err.Error())
+			if pg.typ != "hash" {
+				bad(key, "", "is a "+pg.typ+", not a hash")
+				continue
+			}
+			fields := map[string]int64{}
+			take := func(field, value string) error {
+				v, err := parseStat(value)
+				if err != nil {
+					bad(key, field, err.Error())
+					return nil
+				}
+				fields[field] = v
 				return nil
 			}
-			names[field] = true
-			fields[field] = v
-			if int64(len(fields)) >= o.Page {
-				return flush()
+			for j := 0; j+1 < len(pg.kv); j += 2 {
+				_ = take(pg.kv[j], pg.kv[j+1])
 			}
-			return nil
-		})
-		if err == nil {
-			err = flush()
+			if pg.next != 0 {
+				if err := src.eachField(ctx, key, pg.next, take); err != nil {
+					return im, err
+				}
+			}
+			if len(fields) > 0 {
+				pr.StatsHashes++
+				pr.Fields += int64(len(fields))
+				chunk[user] = fields
+			}
 		}
-		if err != nil {
-			return im, err
-		}
-		if len(names) > 0 {
-			pr.StatsHashes++
-			pr.Fields += int64(len(names))
+		if stage() && len(chunk) > 0 {
+			if err := im.StageStats(ctx, chunk); err != nil {
+				return im, err
+			}
 		}
 	}
 

@@ -130,9 +130,48 @@ func (s source) eachScore(ctx context.Context, key string, fn func(member, score
 	}
 }
 
-// eachField pages through a hash (HSCAN).
-func (s source) eachField(ctx context.Context, key string, fn func(field, value string) error) error {
-	var cur uint64
+// hashPage is a key's type and, for a hash, its first HSCAN page.
+type hashPage struct {
+	typ  string
+	kv   []string
+	next uint64 // 0: the page was the whole hash
+}
+
+// firstPages reads the type and first HSCAN page of many keys in one
+// round trip: most stats hashes fit one page, so a product of 100,000
+// players costs 100 round trips, not 200,000.
+func (s source) firstPages(ctx context.Context, keys []string) ([]hashPage, error) {
+	types := make([]*redis.StatusCmd, len(keys))
+	scans := make([]*redis.ScanCmd, len(keys))
+	// Pipelined's error is the first failed command's; each is looked at
+	// below (a WRONGTYPE from HSCAN on a non-hash is expected).
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			types[i] = p.Type(ctx, k)
+			scans[i] = p.HScan(ctx, k, 0, "*", s.page)
+		}
+		return nil
+	})
+	out := make([]hashPage, len(keys))
+	for i, k := range keys {
+		if err := types[i].Err(); err != nil {
+			return nil, fmt.Errorf("type of %s: %w", k, err)
+		}
+		out[i].typ = types[i].Val()
+		if out[i].typ != "hash" {
+			continue // HSCAN answered WRONGTYPE, or the key is gone
+		}
+		kv, next, err := scans[i].Result()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", k, err)
+		}
+		out[i].kv, out[i].next = kv, next
+	}
+	return out, nil
+}
+
+// eachField pages through a hash (HSCAN) from cursor cur (0: the start).
+func (s source) eachField(ctx context.Context, key string, cur uint64, fn func(field, value string) error) error {
 	for {
 		kv, next, err := s.rdb.HScan(ctx, key, cur, "*", s.page).Result()
 		if err != nil {

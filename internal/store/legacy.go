@@ -142,34 +142,43 @@ func (im *Import) StageScores(ctx context.Context, zs []redis.Z) error {
 	return nil
 }
 
-// StageStats adds stat fields (name -> integer) to a player's staged hash.
-func (im *Import) StageStats(ctx context.Context, user string, fields map[string]int64) error {
-	if len(fields) == 0 {
-		return nil
-	}
-	k := im.s.keys.stagedStats(im.product, im.token, user)
-	vals := make([]any, 0, 2*len(fields))
-	for f, v := range fields {
-		vals = append(vals, f, strconv.FormatInt(v, 10))
-	}
+// StageStats adds stat fields (name -> integer) to players' staged hashes
+// (user -> fields), all in one round trip; each key gets its expiry in the
+// same transaction, so a kill never leaves one that does not expire.
+func (im *Import) StageStats(ctx context.Context, users map[string]map[string]int64) error {
 	_, err := im.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, k, vals...)
-		p.PExpire(ctx, k, StagingTTL)
+		for user, fields := range users {
+			if len(fields) == 0 {
+				continue
+			}
+			k := im.s.keys.stagedStats(im.product, im.token, user)
+			vals := make([]any, 0, 2*len(fields))
+			for f, v := range fields {
+				vals = append(vals, f, strconv.FormatInt(v, 10))
+			}
+			p.HSet(ctx, k, vals...)
+			p.PExpire(ctx, k, StagingTTL)
+		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("stage the stats of %s in %s: %w", user, im.product, err)
+		return fmt.Errorf("stage the stats of %d players of %s: %w", len(users), im.product, err)
 	}
-	seen := im.userSeen[user]
-	if seen == nil {
-		seen = map[string]bool{}
-		im.userSeen[user] = seen
-		im.order = append(im.order, user)
-	}
-	for f := range fields {
-		if !seen[f] {
-			seen[f] = true
-			im.fields[user]++
+	for user, fields := range users {
+		if len(fields) == 0 {
+			continue
+		}
+		seen := im.userSeen[user]
+		if seen == nil {
+			seen = map[string]bool{}
+			im.userSeen[user] = seen
+			im.order = append(im.order, user)
+		}
+		for f := range fields {
+			if !seen[f] {
+				seen[f] = true
+				im.fields[user]++
+			}
 		}
 	}
 	return nil
@@ -200,7 +209,8 @@ func (e *CommitRefusal) Error() string {
 	return fmt.Sprintf("%s: %s is not of the expected type (%s)", e.Product, e.Key, e.Reason)
 }
 
-// Commit moves the staged history into place and writes marker, all in one
+// Commit moves the staged history into place and writes marker (which must
+// be unique to this import, e.g. hold its time), all in one
 // script run: either all of the product's board and stats appear with the
 // marker, or nothing changes (a *CommitRefusal says why). With merge, the
 // staged values are added to live ones. The product is listed in the
@@ -227,7 +237,10 @@ func (im *Import) Commit(ctx context.Context, merge bool, marker string) error {
 	if len(v) == 0 {
 		return fmt.Errorf("move the import of %s into place: empty reply", im.product)
 	}
-	if v[0] == "ok" {
+	// A reply lost to a read timeout makes the client send the script
+	// again, which then finds the marker this import wrote: that is a
+	// success, told apart by the marker being ours.
+	if v[0] == "ok" || v[0] == "migrated" && len(v) > 1 && v[1] == marker {
 		return nil
 	}
 	r := &CommitRefusal{Product: im.product, Reason: v[0]}

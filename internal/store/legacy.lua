@@ -35,12 +35,14 @@ local function int(v)
 end
 
 local pairs_n = (#KEYS - 3) / 2
+local exists = {}
 for j = 0, pairs_n - 1 do
   local staged, live = KEYS[4 + 2 * j], KEYS[5 + 2 * j]
   if redis.call('HLEN', staged) ~= tonumber(ARGV[4 + j]) then
     return {'incomplete', staged}
   end
   local ltype = redis.call('TYPE', live)['ok']
+  exists[j] = ltype ~= 'none'
   if ltype ~= 'none' then
     if not merge then return {'has_data', live} end
     if ltype ~= 'hash' then return {'wrong_type', live} end
@@ -68,7 +70,7 @@ if players > 0 then
 end
 for j = 0, pairs_n - 1 do
   local staged, live = KEYS[4 + 2 * j], KEYS[5 + 2 * j]
-  if redis.call('EXISTS', live) == 0 then
+  if not exists[j] then
     redis.call('RENAME', staged, live)
     redis.call('PERSIST', live)
   else
