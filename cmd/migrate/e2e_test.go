@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -187,6 +188,8 @@ func TestSwapKeepsEveryScore(t *testing.T) {
 	_, base := e2etest.StartServe(t, bin, "--redis", statsURL, "--listen", "127.0.0.1:0", "--cache-ttl", "0")
 	checkPortal(t, base, want, []string{"exrps", "ttt"})
 	checkPortal(t, base, whole, []string{"exrps", "ttt"})
+	checkBytesAsDocumented(t, base+"/leaderboards/top_ten/exrps", `[{"score":`, `"}]`+"\n")
+	checkBytesAsDocumented(t, base+"/stats/exrps/"+want.Users("exrps")[0], `{"`, `"}`+"\n")
 
 	// A second run changes nothing and says so per product.
 	snap := e2etest.Dump(ctx, t, oldDB, "statsctl:*")
@@ -223,5 +226,44 @@ func TestSwapKeepsEveryScore(t *testing.T) {
 	}
 	if code := cons.Stop(t, 20*time.Second); code != 0 {
 		t.Fatalf("consume exit %d:\n%s", code, e2etest.Tail(cons.Output()))
+	}
+}
+
+// checkBytesAsDocumented checks the portal's bytes against what
+// docs/serve.md says differs from the old service: application/json,
+// compact separators, score before user_id, a trailing newline.
+func checkBytesAsDocumented(t *testing.T, url, prefix, suffix string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	body := string(b)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s: Content-Type %q, docs/serve.md says application/json", url, ct)
+	}
+	if !strings.HasPrefix(body, prefix) || !strings.HasSuffix(body, suffix) || strings.Contains(body, ", ") || strings.Contains(body, ": ") {
+		t.Errorf("%s: body %q is not laid out as docs/serve.md says", url, body)
+	}
+}
+
+// docs/serve.md once said the portal could not tell the services apart;
+// the bytes differ, and the page must say how (the contract's "Databases
+// and bytes").
+func TestServeDocStatesByteDifferences(t *testing.T) {
+	b, err := os.ReadFile("../../docs/serve.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if strings.Contains(doc, "cannot tell the") {
+		t.Error("docs/serve.md claims the portal cannot tell the services apart")
+	}
+	for _, want := range []string{"`text/html; charset=utf-8`", "`application/json`", `[{"user_id": "u1", "score": 14.0}]`, `[{"score":14.0,"user_id":"u1"}]`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/serve.md does not state %s", want)
+		}
 	}
 }

@@ -117,6 +117,9 @@ func run(c *cobra.Command, f *cmdutil.Factory, products []string, o options) err
 	}
 	if n := rep.Refused(); n > 0 {
 		what := "not imported; nothing of them changed"
+		if n == 1 {
+			what = "not imported; nothing of it changed"
+		}
 		if o.dryRun {
 			what = "would be refused"
 		}

@@ -383,7 +383,7 @@ func stageProduct(ctx context.Context, o Options, src source, lp *legacyProduct,
 	switch {
 	case pr.BadValues > 0 && !o.SkipBad:
 		pr.Status = RefusedBad
-		pr.Message = "values that are not numbers (listed); fix them in the old database, or pass --skip-bad to import the product without them"
+		pr.Message = "bad values (listed): not imported; fix them in the old database and run again, or pass --skip-bad to import the product without them"
 		if im != nil {
 			if err := im.Drop(ctx); err != nil {
 				return nil, err
@@ -398,6 +398,9 @@ func stageProduct(ctx context.Context, o Options, src source, lp *legacyProduct,
 		pr.Status = WouldMerge
 	case o.DryRun:
 		pr.Status = WouldImport
+	}
+	if pr.BadValues > 0 {
+		pr.Message = fmt.Sprintf("%s skipped (--skip-bad; listed); the rest is imported", plural(pr.BadValues, "bad value", "bad values"))
 	}
 	return im, nil
 }
@@ -419,4 +422,11 @@ func alreadyMessage(marker string) string {
 		how = "merged"
 	}
 	return fmt.Sprintf("%s before, at %s (%d players, %d stats hashes); nothing changed", how, m.At, m.Players, m.StatsHashes)
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
 }
