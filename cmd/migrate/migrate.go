@@ -101,11 +101,16 @@ func run(c *cobra.Command, f *cmdutil.Factory, products []string, o options) err
 	if src, err = cmdutil.SeedIfCluster(ctx, src, from); err != nil {
 		return err
 	}
+	reg, err := f.Registry()
+	if err != nil {
+		return err
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err
 	}
 	rep, err := migrate.Run(ctx, migrate.Options{
+		KeepsWins: func(p string) bool { return reg.Lookup(p).HasBoard("wins") },
 		Source: src, Target: st, Only: products, DryRun: o.dryRun, Merge: o.merge, SkipBad: o.skipBad,
 		Page: o.page, Now: f.Now, SourceName: cmdutil.RedactURL(from),
 	})

@@ -99,6 +99,11 @@ type Options struct {
 	// Source is described in the marker by this (a URL without password).
 	SourceName string
 
+	// KeepsWins, when set, says whether the games configuration gives a
+	// product a board "wins"; an import into a product without one is
+	// flagged, since new events will not add to the imported board.
+	KeepsWins func(product string) bool
+
 	// staged, when set (by this package's tests), runs after every product
 	// is staged and before the cursor is checked again.
 	staged func()
@@ -399,8 +404,15 @@ func stageProduct(ctx context.Context, o Options, src source, lp *legacyProduct,
 	case o.DryRun:
 		pr.Status = WouldImport
 	}
+	if o.KeepsWins != nil && !o.KeepsWins(p) {
+		pr.Message = "warning: the games configuration has no board \"wins\" for " + p + ": the imported board is not updated by new events, and the portal shows the configured default board"
+	}
 	if pr.BadValues > 0 {
-		pr.Message = fmt.Sprintf("%s skipped (--skip-bad; listed); the rest is imported", plural(pr.BadValues, "bad value", "bad values"))
+		m := fmt.Sprintf("%s skipped (--skip-bad; listed); the rest is imported", plural(pr.BadValues, "bad value", "bad values"))
+		if pr.Message != "" {
+			m += "; " + pr.Message
+		}
+		pr.Message = m
 	}
 	return im, nil
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -359,5 +360,19 @@ func TestImportIntoCluster(t *testing.T) {
 		if p.Status != AlreadyMigrated {
 			t.Fatalf("%+v", p)
 		}
+	}
+}
+
+// A product whose configuration has no board "wins" is imported with a
+// warning: new events will not add to the board the old service kept.
+func TestWarnsWithoutWinsBoard(t *testing.T) {
+	old, _, st := setup(t, games(9, 200, 6))
+	rep, err := Run(ctx, Options{Source: old, Target: st, DryRun: true, KeepsWins: func(p string) bool { return p != "ttt" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byProduct(rep)
+	if !strings.Contains(got["ttt"].Message, `no board "wins"`) || got["exrps"].Message != "" {
+		t.Fatalf("%+v", rep)
 	}
 }
