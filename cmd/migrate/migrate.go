@@ -111,7 +111,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, products []string, o options) err
 	}
 	rep, err := migrate.Run(ctx, migrate.Options{
 		KeepsWins: func(p string) bool { return reg.Lookup(p).HasBoard("wins") },
-		Source: src, Target: st, Only: products, DryRun: o.dryRun, Merge: o.merge, SkipBad: o.skipBad,
+		Source:    src, Target: st, Only: products, DryRun: o.dryRun, Merge: o.merge, SkipBad: o.skipBad,
 		Page: o.page, Now: f.Now, SourceName: cmdutil.RedactURL(from),
 	})
 	if err != nil {
