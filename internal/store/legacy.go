@@ -232,6 +232,12 @@ func (im *Import) Commit(ctx context.Context, merge bool, marker string) error {
 	}
 	v, err := legacyScript.Run(ctx, im.s.rdb, keys, args...).StringSlice()
 	if err != nil {
+		// The script may have run although its reply was lost (a read
+		// timeout on a big product, then BUSY while it still runs): the
+		// marker tells, once Redis answers again.
+		if im.landed(ctx, marker) {
+			return nil
+		}
 		return fmt.Errorf("move the import of %s into place: %w", im.product, err)
 	}
 	if len(v) == 0 {
@@ -285,4 +291,24 @@ func (im *Import) Staged() (players, hashes, fields int64) {
 		fields += n
 	}
 	return im.players, int64(len(im.order)), fields
+}
+
+// landed reports whether this import's marker is in place, asking for up
+// to a minute while Redis is busy (a long script runs).
+func (im *Import) landed(ctx context.Context, marker string) bool {
+	for range 60 {
+		v, err := im.s.rdb.Get(ctx, im.s.keys.Migrated(im.product)).Result()
+		if err == nil {
+			return v == marker
+		}
+		if errors.Is(err, redis.Nil) || !redis.HasErrorPrefix(err, "BUSY") {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Second):
+		}
+	}
+	return false
 }
