@@ -23,9 +23,10 @@ func faultRounds() int {
 	return 3
 }
 
-// SIGKILL of `statsctl migrate legacy` at a random moment of its run: each
-// product is then whole (with its marker) or absent (no board, no stats),
-// never half; a rerun completes the import exactly as one clean run.
+// SIGKILL of `statsctl migrate legacy` during its staging or between its
+// moves (rounds alternate): each product is then whole (with its marker)
+// or absent (no board, no stats), never half; a rerun completes the import
+// exactly as one clean run.
 func TestFaultMigrateSIGKILL(t *testing.T) {
 	bin := e2etest.BuildStatsctl(t)
 	srv := testredis.Start(t)
@@ -67,13 +68,19 @@ func TestFaultMigrateSIGKILL(t *testing.T) {
 	for round := range faultRounds() {
 		ns := "r" + strconv.Itoa(round)
 		p := e2etest.Start(t, bin, args(ns)...)
-		// Odd rounds aim at the end of the run, where the products are
-		// moved into place one script after the other.
-		delay := time.Duration(r.Int64N(int64(full)))
-		if round%2 == 1 {
-			delay = full*9/10 + time.Duration(r.Int64N(int64(full/5)))
+		// Even rounds kill at a random moment of the first half of a run
+		// (the staging); odd rounds as soon as the first product's marker
+		// is in place, while the others are being moved in.
+		if round%2 == 0 {
+			time.Sleep(time.Duration(r.Int64N(int64(full / 2))))
+		} else {
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !p.Exited(); {
+				if n, _ := target.Exists(ctx, markers(ns, products)...).Result(); n > 0 {
+					break
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
 		}
-		time.Sleep(delay)
 		p.Kill(t)
 		whole := 0
 		for _, prod := range products {
@@ -91,13 +98,23 @@ func TestFaultMigrateSIGKILL(t *testing.T) {
 			}
 		}
 		t.Logf("round %d: killed with %d of %d products imported", round, whole, len(products))
+		rerun := time.Now()
 		out, code := run(t, bin, args(ns)...)
 		if code != 0 || strings.Count(out, ",already_migrated,") != whole || strings.Count(out, ",imported,") != len(products)-whole {
 			t.Fatalf("round %d: rerun exit %d:\n%s", round, code, out)
 		}
 		want.Compare(ctx, t, target, ns)
+		full = min(full, time.Since(rerun))
 	}
 	if !maps.Equal(oldKeys, e2etest.Dump(ctx, t, oldDB, "*")) {
 		t.Fatal("the old database changed")
 	}
+}
+
+func markers(ns string, products []string) []string {
+	out := make([]string, len(products))
+	for i, p := range products {
+		out[i] = ns + ":{" + p + "}:migrated:legacy"
+	}
+	return out
 }
