@@ -17,6 +17,7 @@ import (
 	"github.com/varcade/statsctl/cmd/configcmd"
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
+	"github.com/varcade/statsctl/cmd/migrate"
 	"github.com/varcade/statsctl/cmd/rebuild"
 	"github.com/varcade/statsctl/cmd/record"
 	"github.com/varcade/statsctl/cmd/serve"
@@ -74,6 +75,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		serve.NewCmd(f, nil, consume.InProcess),
 		configcmd.NewCmd(f),
 		rebuild.NewCmd(f, nil),
+		migrate.NewCmd(f),
 	)
 	return root
 }

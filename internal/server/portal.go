@@ -9,9 +9,11 @@ import (
 	"github.com/varcade/statsctl/internal/event"
 )
 
-// The Game Portal's routes. Their bodies are laid out as Flask's jsonify
-// wrote them (compact, keys sorted, Python float and string formatting,
-// trailing newline) so the portal cannot tell the services apart:
+// The Game Portal's routes. Their bodies mean what the old service's meant
+// (the portal parses the JSON); the bytes are compact with keys sorted and
+// Python's float formatting, which differs from the old json.dumps through
+// make_response in content type, separators and key order, exactly as
+// docs/serve.md states:
 //
 //	GET /leaderboards/top_ten/exrps -> [{"score":3.0,"user_id":"u1"},...]
 //	GET /stats/exrps/u1             -> {"games":"5","losses":"3","wins":"2"}
