@@ -91,17 +91,11 @@ func run(c *cobra.Command, f *cmdutil.Factory, products []string, o options) err
 		return cmdutil.UsageErrorf("say where the old service kept its data: --from redis://HOST:6379/2 (or set STATS_TRACKER_REDIS_URL)")
 	}
 	ctx := c.Context()
-	src, err := redisconn.Open(from)
+	src, err := f.Connect(ctx, from, redisconn.Options{Name: "the old stats Redis", Flag: "--from"})
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	if err := src.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("connect to the old stats Redis at %s: %w (check --from)", redisconn.RedactURL(from), err)
-	}
-	if src, err = redisconn.SeedIfCluster(ctx, src, from); err != nil {
-		return err
-	}
 	reg, err := f.Registry()
 	if err != nil {
 		return err

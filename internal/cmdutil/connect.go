@@ -32,6 +32,13 @@ func (f *Factory) StreamRedis(ctx context.Context, flag string, wait func(ping f
 	return rdb, func() { _ = rdb.Close() }, nil
 }
 
+// Connect opens a Redis other than the stats and stream ones (the old
+// service's, for migrate) the one way statsctl opens any: redisconn.Connect,
+// with a bad URL a usage error (exit 2). The caller closes it.
+func (f *Factory) Connect(ctx context.Context, url string, o redisconn.Options) (redis.UniversalClient, error) {
+	return f.connect(ctx, url, o)
+}
+
 // connect is redisconn.Connect with a bad URL turned into a usage error
 // (exit 2): the caller has to fix the URL, waiting will not help.
 func (f *Factory) connect(ctx context.Context, url string, o redisconn.Options) (redis.UniversalClient, error) {
