@@ -85,7 +85,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, products []string, o options) err
 	}
 	from := o.from
 	if from == "" {
-		from = f.Env("STATS_TRACKER_REDIS_URL")
+		from = f.Env(cmdutil.EnvLegacyRedisURL)
 	}
 	if from == "" {
 		return cmdutil.UsageErrorf("say where the old service kept its data: --from redis://HOST:6379/2 (or set STATS_TRACKER_REDIS_URL)")

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/store"
 	"github.com/varcade/statsctl/internal/streamid"
 )
 
@@ -128,7 +129,7 @@ func (c Config) withDefaults() Config {
 		c.Grace = DefaultGrace
 	}
 	if c.Namespace == "" {
-		c.Namespace = "statsctl"
+		c.Namespace = store.DefaultNamespace
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

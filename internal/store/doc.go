@@ -6,8 +6,8 @@
 // engine, the server and the commands ask it questions (Top, TopTen,
 // BoardSizes, PlayerStats...) and get statsctl's own types back (Entry,
 // Page, Standing), never key names or go-redis replies, so the key layout
-// can change in one place. Client and Keys remain for the consumer's legacy
-// cursor and for tests that inspect Redis.
+// can change in one place. Client and Keys remain for tests that inspect
+// Redis.
 //
 // Files by concern: store.go (New, Options, the Store), keys.go (the key
 // layout), apply.go beside apply.lua (the write path), read.go beside

@@ -72,9 +72,8 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 // needs data asks the store for it instead.
 func (s *Store) Keys() Keys { return s.keys }
 
-// Client is the underlying Redis client, for callers that need the same
-// connection for something that is not statsctl's data: today only the
-// consumer's legacy cursor, and tests.
+// Client is the underlying Redis client, for tests that check what the
+// store wrote; production code asks the store's own queries instead.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // Ping checks that Redis answers, for readiness probes and early errors.
