@@ -9,19 +9,29 @@ import (
 	"net"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/embedded"
 	"github.com/varcade/statsctl/internal/redisconn"
 	"github.com/varcade/statsctl/internal/server"
 )
 
 // TaskFactory builds a background task run alongside the HTTP server (the
 // in-process stream consumer is one), or none (nil) when it has nothing to
-// do on this store. It is called after the store is open; the task it
+// do on this store. It is called after the store is open, with the
+// registry /metrics serves so the task's series appear there; the task it
 // returns must stop when its context is cancelled. A task that fails stops
 // the server, so a supervisor can restart the whole process.
-type TaskFactory func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger) (func(context.Context) error, error)
+type TaskFactory func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, metrics prometheus.Registerer) (*Task, error)
+
+// Task is one background task: Run is the work, Healthy (optional) says
+// whether it is working, and /healthz fails while it says no.
+type Task struct {
+	Run     func(context.Context) error
+	Healthy func() error
+}
 
 // Options are one invocation: the parsed flags, the factory that opens the
 // store, and the task factories. The fields stay unexported: only this
@@ -31,6 +41,7 @@ type Options struct {
 	tasks           []TaskFactory
 	listen          string
 	redisListen     string
+	redisMaxConns   int
 	writeToken      string
 	maxBody         int64
 	cacheTTL        time.Duration
@@ -87,6 +98,7 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl := c.Flags()
 	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env "+cmdutil.EnvListen+")")
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
+	fl.IntVar(&o.redisMaxConns, "redis-max-conns", embedded.DefaultMaxConns, "with the embedded store: most Redis clients served at once on --redis-listen (more are refused with Redis's \"max number of clients reached\")")
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.DurationVar(&o.cacheTTL, "cache-ttl", server.DefaultCacheTTL, "how long a top ten may be served from memory; 0 disables; must be under 1s")
@@ -122,9 +134,13 @@ func run(ctx context.Context, o *Options) error {
 	if o.writeToken != "" && len(o.writeToken) < 16 {
 		return cmdutil.UsageErrorf("the write token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.writeToken))
 	}
-	embedded := f.Embedded()
-	if embedded {
+	if o.redisMaxConns <= 0 {
+		return cmdutil.UsageErrorf("--redis-max-conns must be positive (clients)")
+	}
+	if f.Embedded() {
 		f.EmbeddedListen = o.redisListen
+		f.EmbeddedMaxConns = o.redisMaxConns
+		f.EmbeddedLogger = log
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -143,10 +159,12 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	var health healthChecks
 	srv, err := server.New(server.Config{
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
 		WriteToken: o.writeToken, MaxBody: o.maxBody, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
+		Health: health.check,
 	})
 	if err != nil {
 		return err
@@ -156,6 +174,7 @@ func run(ctx context.Context, o *Options) error {
 	var line string
 	switch emb := f.EmbeddedStore(); {
 	case emb != nil && !emb.Remote():
+		health.add(emb.Healthy)
 		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there); data in %s, saved every %s and at shutdown",
 			api, emb.Addr(), emb.Dir(), o.saveInterval)
 		if o.saveInterval > 0 {
@@ -167,12 +186,15 @@ func run(ctx context.Context, o *Options) error {
 		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, redisconn.RedactURL(f.RedisURL()))
 	}
 	for _, newTask := range o.tasks {
-		task, err := newTask(ctx, f, log)
+		task, err := newTask(ctx, f, log, srv.Metrics())
 		if err != nil {
 			return err
 		}
 		if task != nil {
-			bg = append(bg, task)
+			bg = append(bg, task.Run)
+			if task.Healthy != nil {
+				health.add(task.Healthy)
+			}
 		}
 	}
 	if o.writeToken != "" {

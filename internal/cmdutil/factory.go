@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,11 @@ type Factory struct {
 	// data dir), so game servers can XADD to it: `statsctl serve` sets it.
 	// Empty keeps the private random port every other command uses.
 	EmbeddedListen string
+	// EmbeddedMaxConns and EmbeddedLogger, set with EmbeddedListen, cap
+	// the Redis clients the embedded store serves and let it log accept
+	// errors; zero values keep its defaults.
+	EmbeddedMaxConns int
+	EmbeddedLogger   *slog.Logger
 
 	mu       sync.Mutex
 	rdb      redis.UniversalClient
@@ -158,7 +164,8 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded store: %w (set --data-dir or --redis)", err)
 		}
-		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now})
+		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now,
+			MaxConns: f.EmbeddedMaxConns, Logger: f.EmbeddedLogger})
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -94,6 +95,13 @@ type Options struct {
 	// Notify, if set, gets one "waiting for ..." line when Open has to wait,
 	// so a user knows why the command pauses.
 	Notify io.Writer
+	// MaxConns caps the Redis clients served at once on the TCP listener
+	// (past it a client gets Redis's "max number of clients reached");
+	// 0 means DefaultMaxConns.
+	MaxConns int
+	// Logger, if set, hears about accept errors (fd exhaustion) and
+	// recovery; nil is silent.
+	Logger *slog.Logger
 	// Now is the clock used to stamp snapshots and age TTLs and pending
 	// entries across restarts; nil means time.Now. (The running miniredis
 	// itself follows the wall clock.)
@@ -116,6 +124,7 @@ type Store struct {
 	closed   bool
 	closeErr error
 	ticked   time.Time // when TTLs were last advanced (guarded by mu)
+	acc      *acceptor // the TCP accept loop (nil in remote mode)
 }
 
 // DefaultDir is where statsctl keeps data when the user names no directory:
@@ -169,7 +178,7 @@ func Open(opts Options) (*Store, error) {
 	}
 
 	s := &Store{dir: dir, now: now, lock: lf}
-	if err := s.start(opts.Listen); err != nil {
+	if err := s.start(opts); err != nil {
 		s.release()
 		return nil, err
 	}
@@ -258,7 +267,8 @@ func liveServer(dir string) string {
 
 // start restores the snapshot, starts the server and (for a fixed Listen)
 // advertises it. It runs with the lock held.
-func (s *Store) start(listen string) error {
+func (s *Store) start(opts Options) error {
+	listen := opts.Listen
 	// A holder that died left server.addr behind; it is stale now.
 	os.Remove(filepath.Join(s.dir, addrFile))
 	// Leftovers of a Save interrupted by a crash: the snapshot itself is intact
@@ -295,24 +305,41 @@ func (s *Store) start(listen string) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	if err := m.StartAddr(addr); err != nil {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") {
 			return fmt.Errorf("embedded store %s: listen on %s: address already in use; pick another with --redis-listen: %w", s.dir, addr, err)
 		}
 		return fmt.Errorf("embedded store %s: listen on %s: %w", s.dir, addr, err)
 	}
+	// Start miniredis without its own listener (Dial starts it on
+	// in-memory connections only): acceptor feeds it TCP clients through
+	// ServeConn, and survives accept errors where miniredis's loop dies.
+	c0, err := m.Dial()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("embedded store %s: start: %w", s.dir, err)
+	}
+	c0.Close()
 	s.m = m
 	dir := s.dir
 	if err := m.Server().Register(identifyCommand, func(c *server.Peer, _ string, _ []string) {
 		c.WriteBulk(dir)
 	}); err != nil {
+		ln.Close()
 		m.Close()
 		return fmt.Errorf("embedded store %s: %w", s.dir, err)
 	}
-	s.addr = m.Addr()
+	var warn func(string, ...any)
+	if opts.Logger != nil {
+		warn = opts.Logger.Warn
+	}
+	s.acc = newAcceptor(ln, m, opts.MaxConns, warn)
+	s.addr = ln.Addr().String()
 
 	if listen != "" {
 		if err := writeFileAtomic(filepath.Join(s.dir, addrFile), []byte(s.addr+"\n")); err != nil {
+			s.acc.close()
 			m.Close()
 			return fmt.Errorf("embedded store %s: advertise server address: %w", s.dir, err)
 		}
@@ -419,6 +446,7 @@ func (s *Store) Close() error {
 		os.Remove(filepath.Join(s.dir, addrFile))
 	}
 	// Stop the listener first: no client can write after the final snapshot.
+	s.acc.close()
 	s.m.Close()
 	err := s.saveLocked()
 	s.m.Close() // the in-memory server saveLocked used
