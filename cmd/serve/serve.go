@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,7 @@ type Options struct {
 	listen          string
 	redisListen     string
 	redisMaxConns   int
+	redisPassword   string
 	writeToken      string
 	maxBody         int64
 	cacheTTL        time.Duration
@@ -84,6 +86,9 @@ or STATSCTL_WRITE_TOKEN.`,
 			if !c.Flags().Changed("write-token") {
 				o.writeToken = f.Env(cmdutil.EnvWriteToken)
 			}
+			if !c.Flags().Changed("redis-password") {
+				o.redisPassword = f.Env(cmdutil.EnvRedisPassword)
+			}
 			if !c.Flags().Changed("listen") {
 				if v := f.Env(cmdutil.EnvListen); v != "" {
 					o.listen = v
@@ -99,6 +104,7 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env "+cmdutil.EnvListen+")")
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
 	fl.IntVar(&o.redisMaxConns, "redis-max-conns", embedded.DefaultMaxConns, "with the embedded store: most Redis clients served at once on --redis-listen (more are refused with Redis's \"max number of clients reached\")")
+	fl.StringVar(&o.redisPassword, "redis-password", "", "with the embedded store: the password game servers AUTH with (env "+cmdutil.EnvRedisPassword+"); default: generated on first start, kept in DATA_DIR/"+embedded.PasswordFile)
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.DurationVar(&o.cacheTTL, "cache-ttl", server.DefaultCacheTTL, "how long a top ten may be served from memory; 0 disables; must be under 1s")
@@ -134,6 +140,9 @@ func run(ctx context.Context, o *Options) error {
 	if o.writeToken != "" && len(o.writeToken) < 16 {
 		return cmdutil.UsageErrorf("the write token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.writeToken))
 	}
+	if o.redisPassword != "" && len(o.redisPassword) < 16 {
+		return cmdutil.UsageErrorf("the embedded Redis password is %d characters; use at least 16 (e.g. openssl rand -hex 16), or give none to use the generated one", len(o.redisPassword))
+	}
 	if o.redisMaxConns <= 0 {
 		return cmdutil.UsageErrorf("--redis-max-conns must be positive (clients)")
 	}
@@ -141,6 +150,7 @@ func run(ctx context.Context, o *Options) error {
 		f.EmbeddedListen = o.redisListen
 		f.EmbeddedMaxConns = o.redisMaxConns
 		f.EmbeddedLogger = log
+		f.EmbeddedPassword = o.redisPassword
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -175,8 +185,8 @@ func run(ctx context.Context, o *Options) error {
 	switch emb := f.EmbeddedStore(); {
 	case emb != nil && !emb.Remote():
 		health.add(emb.Healthy)
-		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there); data in %s, saved every %s and at shutdown",
-			api, emb.Addr(), emb.Dir(), o.saveInterval)
+		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there, connecting with %s, i.e. AUTH with the password in %s); data in %s, saved every %s and at shutdown",
+			api, emb.Addr(), emb.GameURL(0), filepath.Join(emb.Dir(), embedded.PasswordFile), emb.Dir(), o.saveInterval)
 		if o.saveInterval > 0 {
 			bg = append(bg, func(ctx context.Context) error { emb.SaveEvery(ctx, o.saveInterval, log); return nil })
 		}

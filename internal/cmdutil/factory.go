@@ -60,6 +60,9 @@ type Factory struct {
 	// errors; zero values keep its defaults.
 	EmbeddedMaxConns int
 	EmbeddedLogger   *slog.Logger
+	// EmbeddedPassword, set with EmbeddedListen, is the game servers'
+	// Redis password; empty keeps (or generates) the one in the data dir.
+	EmbeddedPassword string
 
 	mu       sync.Mutex
 	rdb      redis.UniversalClient
@@ -165,12 +168,12 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 			return nil, fmt.Errorf("embedded store: %w (set --data-dir or --redis)", err)
 		}
 		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now,
-			MaxConns: f.EmbeddedMaxConns, Logger: f.EmbeddedLogger})
+			MaxConns: f.EmbeddedMaxConns, Logger: f.EmbeddedLogger, Password: f.EmbeddedPassword})
 		if err != nil {
 			return nil, err
 		}
 		f.emb = emb
-		url = "redis://" + emb.Addr()
+		url = emb.URL()
 	}
 	rdb, err := f.connect(ctx, url, redisconn.Options{Name: "redis", Flag: "--redis", NoSeed: f.emb != nil})
 	if err != nil {

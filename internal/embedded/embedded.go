@@ -102,6 +102,13 @@ type Options struct {
 	// Logger, if set, hears about accept errors (fd exhaustion) and
 	// recovery; nil is silent.
 	Logger *slog.Logger
+	// Password is the game servers' Redis password; "" keeps the one in
+	// DIR/redis.password, generated on first start. Either way every
+	// client must authenticate (see auth.go).
+	Password string
+	// GameStreams are the streams game servers may XADD to; nil means
+	// DefaultGameStreams.
+	GameStreams []string
 	// Now is the clock used to stamp snapshots and age TTLs and pending
 	// entries across restarts; nil means time.Now. (The running miniredis
 	// itself follows the wall clock.)
@@ -125,6 +132,8 @@ type Store struct {
 	closeErr error
 	ticked   time.Time // when TTLs were last advanced (guarded by mu)
 	acc      *acceptor // the TCP accept loop (nil in remote mode)
+	gamePW   string    // the game servers' password ("" in remote mode)
+	adminPW  string    // AdminUser's password
 }
 
 // DefaultDir is where statsctl keeps data when the user names no directory:
@@ -174,7 +183,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	if remoteAddr != "" {
-		return &Store{dir: dir, addr: remoteAddr, remote: true, now: now}, nil
+		return &Store{dir: dir, addr: remoteAddr, remote: true, now: now, adminPW: readAdminPassword(dir)}, nil
 	}
 
 	s := &Store{dir: dir, now: now, lock: lf}
@@ -251,7 +260,7 @@ func liveServer(dir string) string {
 		return ""
 	}
 	c := redis.NewClient(&redis.Options{
-		Addr: addr, DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
+		Addr: addr, Username: AdminUser, Password: readAdminPassword(dir), DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
 		WriteTimeout: time.Second, MaxRetries: -1, PoolSize: 1, Protocol: 2,
 		DisableIdentity: true,
 	})
@@ -330,6 +339,19 @@ func (s *Store) start(opts Options) error {
 		m.Close()
 		return fmt.Errorf("embedded store %s: %w", s.dir, err)
 	}
+	if s.gamePW, err = loadPassword(s.dir, PasswordFile, opts.Password); err == nil {
+		s.adminPW, err = loadPassword(s.dir, AdminPasswordFile, "")
+	}
+	if err != nil {
+		ln.Close()
+		m.Close()
+		return fmt.Errorf("embedded store %s: %w", s.dir, err)
+	}
+	streams := opts.GameStreams
+	if streams == nil {
+		streams = DefaultGameStreams
+	}
+	installGuard(m, s.gamePW, s.adminPW, streams)
 	var warn func(string, ...any)
 	if opts.Logger != nil {
 		warn = opts.Logger.Warn
@@ -349,15 +371,20 @@ func (s *Store) start(opts Options) error {
 }
 
 func (s *Store) restoreInto(m *miniredis.Miniredis, snap *snapshot) error {
-	c := dialMiniredis(m)
+	c := dialMiniredis(m, "")
 	defer c.Close()
 	return restore(context.Background(), m, c, snap, s.now())
 }
 
 // dialMiniredis is a go-redis client over miniredis's in-memory connection:
 // no TCP, and it works whether or not the TCP listener is running.
-func dialMiniredis(m *miniredis.Miniredis) *redis.Client {
+func dialMiniredis(m *miniredis.Miniredis, adminPW string) *redis.Client {
+	var user string
+	if adminPW != "" {
+		user = AdminUser
+	}
 	return redis.NewClient(&redis.Options{
+		Username: user, Password: adminPW,
 		Dialer: func(context.Context, string, string) (net.Conn, error) {
 			c, err := m.Dial()
 			if err != nil {
@@ -373,6 +400,25 @@ func dialMiniredis(m *miniredis.Miniredis) *redis.Client {
 // Addr is the host:port to dial with go-redis; in remote mode it is the
 // address of the statsctl server that holds the directory.
 func (s *Store) Addr() string { return s.addr }
+
+// URL is the redis:// URL statsctl's own clients dial: Addr with
+// AdminUser's credentials.
+func (s *Store) URL() string {
+	if s.adminPW == "" {
+		return "redis://" + s.addr
+	}
+	return "redis://" + AdminUser + ":" + s.adminPW + "@" + s.addr
+}
+
+// GameURL is what a game server connects with (database db): the
+// password of Redis's default user, which may only XADD. Empty in remote
+// mode (the owner prints it).
+func (s *Store) GameURL(db int) string {
+	if s.gamePW == "" {
+		return ""
+	}
+	return fmt.Sprintf("redis://:%s@%s/%d", s.gamePW, s.addr, db)
+}
 
 // Remote reports whether this Store only points at another process's server
 // (and so Save/Close leave the data alone); the CLI can mention it.
@@ -411,7 +457,7 @@ func (s *Store) advanceTTLs() {
 
 func (s *Store) saveLocked() error {
 	s.advanceTTLs()
-	c := dialMiniredis(s.m)
+	c := dialMiniredis(s.m, s.adminPW)
 	defer c.Close()
 	snap, err := capture(context.Background(), c, s.now())
 	if err != nil {

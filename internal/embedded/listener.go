@@ -39,10 +39,11 @@ const tooManyClients = "-ERR max number of clients reached\r\n"
 // the store unreachable for good; this one backs off and goes on, caps the
 // number of clients, and says whether it is healthy.
 type acceptor struct {
-	ln   net.Listener
-	m    *miniredis.Miniredis
-	max  int
-	warn func(msg string, args ...any) // nil: silent
+	ln      net.Listener
+	m       *miniredis.Miniredis
+	max     int
+	failFor time.Duration                 // acceptFailingFor; tests shorten it
+	warn    func(msg string, args ...any) // nil: silent
 
 	active       atomic.Int64
 	failingSince atomic.Int64 // unix nanos of the first error of the current streak; 0: accepting fine
@@ -57,7 +58,7 @@ func newAcceptor(ln net.Listener, m *miniredis.Miniredis, max int, warn func(str
 	if max <= 0 {
 		max = DefaultMaxConns
 	}
-	a := &acceptor{ln: ln, m: m, max: max, warn: warn, done: make(chan struct{})}
+	a := &acceptor{ln: ln, m: m, max: max, failFor: acceptFailingFor, warn: warn, done: make(chan struct{})}
 	go a.loop()
 	return a
 }
@@ -116,7 +117,7 @@ func (a *acceptor) healthy() error {
 	default:
 	}
 	if since := a.failingSince.Load(); since != 0 {
-		if d := time.Since(time.Unix(0, since)); d > acceptFailingFor {
+		if d := time.Since(time.Unix(0, since)); d > a.failFor {
 			msg, _ := a.lastErr.Load().(string)
 			return fmt.Errorf("embedded Redis on %s: accepting clients has failed for %s (%s); raise the file limit (ulimit -n) or lower --max-conns", a.ln.Addr(), d.Round(time.Second), msg)
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,18 @@ func TestFaultEmbeddedEMFILE(t *testing.T) {
 		"--redis-listen", redisAddr, "--access-log=false", "--save-interval", "0")
 	api := waitServeLine(t, p)
 
+	m := regexp.MustCompile(`connecting with (redis://\S+),`).FindStringSubmatch(p.Output())
+	if m == nil {
+		t.Fatalf("the start line names no URL for game servers:\n%s", p.Output())
+	}
+	gameOpts, err := redis.ParseURL(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	gameOpts.MaxRetries, gameOpts.PoolSize = -1, 1
+	gameOpts.DialTimeout, gameOpts.ReadTimeout, gameOpts.WriteTimeout = 30*time.Second, 30*time.Second, 30*time.Second
 	ctx := context.Background()
-	game := redis.NewClient(&redis.Options{Addr: redisAddr, MaxRetries: -1, PoolSize: 1,
-		DialTimeout: 30 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
+	game := redis.NewClient(gameOpts)
 	defer game.Close()
 	xadd := func(winner string) error {
 		return game.XAdd(ctx, &redis.XAddArgs{Stream: "game_event_stream", Values: []any{
@@ -70,8 +80,7 @@ func TestFaultEmbeddedEMFILE(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond) // serve takes what it can; fds run out
 
-	game = redis.NewClient(&redis.Options{Addr: redisAddr, MaxRetries: -1, PoolSize: 1,
-		DialTimeout: 30 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
+	game = redis.NewClient(gameOpts)
 	defer game.Close()
 	xaddDone := make(chan error, 1)
 	go func() { xaddDone <- xadd("during") }()
