@@ -11,6 +11,8 @@
 //   - lock: flock'd for a Store's whole lifetime; holds the holder's pid.
 //     Exactly one process serves a directory at a time, so two invocations
 //     cannot overwrite each other's writes.
+//   - redis.password, redis.admin-password (0600): the game servers' and
+//     statsctl's own Redis passwords (see auth.go); generated on first start.
 //   - server.addr: written only by a holder that listens on a fixed address
 //     (Options.Listen, as `statsctl serve` does). A later Open that finds the
 //     lock held and this address answering returns a remote-mode Store that
@@ -37,7 +39,9 @@
 // periodic save of long-running commands (serve, consume); snapshot.go is the
 // snapshot's format (encode and decode); snapshotfile.go reads the file and
 // replaces it crash-safely; capture.go takes a consistent copy of database 0
-// from the running server; restore.go loads a copy back into a fresh one.
+// from the running server; restore.go loads a copy back into a fresh one;
+// listener.go is the TCP accept loop (backoff on EMFILE, a client cap,
+// Healthy); auth.go is the two users and what the game servers' may run.
 package embedded
 
 import (
