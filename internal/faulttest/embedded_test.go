@@ -129,7 +129,14 @@ func TestFaultEmbeddedEMFILE(t *testing.T) {
 	if code, body := httpGet(t, api+"/healthz"); code != 200 {
 		t.Fatalf("/healthz after recovery: %d %s", code, body)
 	}
-	if out := p.Output(); !strings.Contains(out, "accept failed; retrying with backoff") || !strings.Contains(out, "accepting again") {
+	// serve's log is buffered (flushed every 100 ms).
+	told := func(out string) bool {
+		return strings.Contains(out, "accept failed; retrying with backoff") && strings.Contains(out, "accepting again")
+	}
+	for deadline := time.Now().Add(3 * time.Second); !told(p.Output()) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := p.Output(); !told(out) {
 		t.Errorf("the log does not tell the accept errors and the recovery:\n%s", e2etest.Tail(out))
 	}
 }
