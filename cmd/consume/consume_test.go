@@ -20,7 +20,11 @@ func TestConsumeEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: emb.Addr()})
+	opt, err := redis.ParseURL(emb.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
 	ctx := context.Background()
 	for _, kv := range [][]any{
 		{"product_id", "exrps", "game_id", "g1", "type", "game_over", "winner_id", "ann", "loser_id", "bob"},

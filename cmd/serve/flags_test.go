@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/varcade/statsctl/internal/cmdutil"
 )
 
@@ -14,7 +16,7 @@ func TestServeFlags(t *testing.T) {
 	env := map[string]string{cmdutil.EnvWriteToken: "0123456789abcdef", cmdutil.EnvListen: ":5000"}
 	f := cmdutil.New(cmdutil.IOStreams{}, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	var got *Options
-	noTask := func(context.Context, *cmdutil.Factory, *slog.Logger) (func(context.Context) error, error) {
+	noTask := func(context.Context, *cmdutil.Factory, *slog.Logger, prometheus.Registerer) (*Task, error) {
 		return nil, nil
 	}
 	c := NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil }, noTask)
@@ -23,7 +25,8 @@ func TestServeFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.f != f || len(got.tasks) != 1 || got.listen != ":5000" || got.writeToken != "0123456789abcdef" || got.cacheTTL != 0 ||
-		got.logFormat != "json" || got.accessLog || got.saveInterval != time.Minute {
+		got.logFormat != "json" || got.accessLog || got.saveInterval != time.Minute ||
+		got.redisMaxConns != 1000 {
 		t.Fatalf("options %+v", got)
 	}
 	c = NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil })

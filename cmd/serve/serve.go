@@ -7,21 +7,32 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
+	"github.com/varcade/statsctl/internal/embedded"
 	"github.com/varcade/statsctl/internal/redisconn"
 	"github.com/varcade/statsctl/internal/server"
 )
 
 // TaskFactory builds a background task run alongside the HTTP server (the
 // in-process stream consumer is one), or none (nil) when it has nothing to
-// do on this store. It is called after the store is open; the task it
+// do on this store. It is called after the store is open, with the
+// registry /metrics serves so the task's series appear there; the task it
 // returns must stop when its context is cancelled. A task that fails stops
 // the server, so a supervisor can restart the whole process.
-type TaskFactory func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger) (func(context.Context) error, error)
+type TaskFactory func(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, metrics prometheus.Registerer) (*Task, error)
+
+// Task is one background task: Run is the work, Healthy (optional) says
+// whether it is working, and /healthz fails while it says no.
+type Task struct {
+	Run     func(context.Context) error
+	Healthy func() error
+}
 
 // Options are one invocation: the parsed flags, the factory that opens the
 // store, and the task factories. The fields stay unexported: only this
@@ -31,6 +42,8 @@ type Options struct {
 	tasks           []TaskFactory
 	listen          string
 	redisListen     string
+	redisMaxConns   int
+	redisPassword   string
 	writeToken      string
 	maxBody         int64
 	maxWrites       int
@@ -75,6 +88,9 @@ or STATSCTL_WRITE_TOKEN.`,
 			if !c.Flags().Changed("write-token") {
 				o.writeToken = f.Env(cmdutil.EnvWriteToken)
 			}
+			if !c.Flags().Changed("redis-password") {
+				o.redisPassword = f.Env(cmdutil.EnvRedisPassword)
+			}
 			if !c.Flags().Changed("listen") {
 				if v := f.Env(cmdutil.EnvListen); v != "" {
 					o.listen = v
@@ -89,6 +105,8 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl := c.Flags()
 	fl.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address of the HTTP API, e.g. :5000 for all interfaces (env "+cmdutil.EnvListen+")")
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
+	fl.IntVar(&o.redisMaxConns, "redis-max-conns", embedded.DefaultMaxConns, "with the embedded store: most Redis clients served at once on --redis-listen (more are refused with Redis's \"max number of clients reached\")")
+	fl.StringVar(&o.redisPassword, "redis-password", "", "with the embedded store: the password game servers AUTH with (env "+cmdutil.EnvRedisPassword+"); default: generated on first start, kept in DATA_DIR/"+embedded.PasswordFile)
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.IntVar(&o.maxWrites, "max-writes", server.DefaultMaxWrites, "POST /v1/events requests applied at once; more get 503 too_busy with Retry-After")
@@ -132,9 +150,17 @@ func run(ctx context.Context, o *Options) error {
 	if o.writeToken != "" && len(o.writeToken) < 16 {
 		return cmdutil.UsageErrorf("the write token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.writeToken))
 	}
-	embedded := f.Embedded()
-	if embedded {
+	if o.redisPassword != "" && len(o.redisPassword) < 16 {
+		return cmdutil.UsageErrorf("the embedded Redis password is %d characters; use at least 16 (e.g. openssl rand -hex 16), or give none to use the generated one", len(o.redisPassword))
+	}
+	if o.redisMaxConns <= 0 {
+		return cmdutil.UsageErrorf("--redis-max-conns must be positive (clients)")
+	}
+	if f.Embedded() {
 		f.EmbeddedListen = o.redisListen
+		f.EmbeddedMaxConns = o.redisMaxConns
+		f.EmbeddedLogger = log
+		f.EmbeddedPassword = o.redisPassword
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -153,10 +179,12 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	var health healthChecks
 	srv, err := server.New(server.Config{
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
 		WriteToken: o.writeToken, MaxBody: o.maxBody, MaxWrites: o.maxWrites, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
+		Health: health.check,
 	})
 	if err != nil {
 		return err
@@ -166,8 +194,9 @@ func run(ctx context.Context, o *Options) error {
 	var line string
 	switch emb := f.EmbeddedStore(); {
 	case emb != nil && !emb.Remote():
-		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there); data in %s, saved every %s and at shutdown",
-			api, emb.Addr(), emb.Dir(), o.saveInterval)
+		health.add(emb.Healthy)
+		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there, connecting with %s, i.e. AUTH with the password in %s); data in %s, saved every %s and at shutdown",
+			api, emb.Addr(), emb.GameURL(0), filepath.Join(emb.Dir(), embedded.PasswordFile), emb.Dir(), o.saveInterval)
 		if o.saveInterval > 0 {
 			bg = append(bg, func(ctx context.Context) error { emb.SaveEvery(ctx, o.saveInterval, log); return nil })
 		}
@@ -177,12 +206,15 @@ func run(ctx context.Context, o *Options) error {
 		line = fmt.Sprintf("statsctl serve: API on %s; stats Redis %s", api, redisconn.RedactURL(f.RedisURL()))
 	}
 	for _, newTask := range o.tasks {
-		task, err := newTask(ctx, f, log)
+		task, err := newTask(ctx, f, log, srv.Metrics())
 		if err != nil {
 			return err
 		}
 		if task != nil {
-			bg = append(bg, task)
+			bg = append(bg, task.Run)
+			if task.Healthy != nil {
+				health.add(task.Healthy)
+			}
 		}
 	}
 	if o.writeToken != "" {

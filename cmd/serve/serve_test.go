@@ -141,7 +141,7 @@ func TestServeEmbeddedPlatform(t *testing.T) {
 	// A game server XADDs to the embedded Redis, as it did to the old one.
 	xadd := func(winner, loser string) {
 		t.Helper()
-		gs := redis.NewClient(&redis.Options{Addr: redisAddr})
+		gs := gameClient(t, dir, redisAddr)
 		defer gs.Close()
 		if err := gs.XAdd(context.Background(), &redis.XAddArgs{Stream: "game_event_stream", Values: []string{
 			"product_id", "exrps", "game_id", "g42", "type", "game_over", "winner_id", winner, "loser_id", loser}}).Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,14 @@ type Factory struct {
 	// data dir), so game servers can XADD to it: `statsctl serve` sets it.
 	// Empty keeps the private random port every other command uses.
 	EmbeddedListen string
+	// EmbeddedMaxConns and EmbeddedLogger, set with EmbeddedListen, cap
+	// the Redis clients the embedded store serves and let it log accept
+	// errors; zero values keep its defaults.
+	EmbeddedMaxConns int
+	EmbeddedLogger   *slog.Logger
+	// EmbeddedPassword, set with EmbeddedListen, is the game servers'
+	// Redis password; empty keeps (or generates) the one in the data dir.
+	EmbeddedPassword string
 
 	mu       sync.Mutex
 	rdb      redis.UniversalClient
@@ -158,12 +167,13 @@ func (f *Factory) Redis(ctx context.Context) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded store: %w (set --data-dir or --redis)", err)
 		}
-		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now})
+		emb, err := embedded.Open(embedded.Options{Dir: dir, Listen: f.EmbeddedListen, Notify: f.IO.Err, Now: f.Now,
+			MaxConns: f.EmbeddedMaxConns, Logger: f.EmbeddedLogger, Password: f.EmbeddedPassword})
 		if err != nil {
 			return nil, err
 		}
 		f.emb = emb
-		url = "redis://" + emb.Addr()
+		url = emb.URL()
 	}
 	rdb, err := f.connect(ctx, url, redisconn.Options{Name: "redis", Flag: "--redis", NoSeed: f.emb != nil})
 	if err != nil {

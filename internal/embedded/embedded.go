@@ -11,6 +11,8 @@
 //   - lock: flock'd for a Store's whole lifetime; holds the holder's pid.
 //     Exactly one process serves a directory at a time, so two invocations
 //     cannot overwrite each other's writes.
+//   - redis.password, redis.admin-password (0600): the game servers' and
+//     statsctl's own Redis passwords (see auth.go); generated on first start.
 //   - server.addr: written only by a holder that listens on a fixed address
 //     (Options.Listen, as `statsctl serve` does). A later Open that finds the
 //     lock held and this address answering returns a remote-mode Store that
@@ -37,7 +39,9 @@
 // periodic save of long-running commands (serve, consume); snapshot.go is the
 // snapshot's format (encode and decode); snapshotfile.go reads the file and
 // replaces it crash-safely; capture.go takes a consistent copy of database 0
-// from the running server; restore.go loads a copy back into a fresh one.
+// from the running server; restore.go loads a copy back into a fresh one;
+// listener.go is the TCP accept loop (backoff on EMFILE, a client cap,
+// Healthy); auth.go is the two users and what the game servers' may run.
 package embedded
 
 import (
@@ -46,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -94,6 +99,20 @@ type Options struct {
 	// Notify, if set, gets one "waiting for ..." line when Open has to wait,
 	// so a user knows why the command pauses.
 	Notify io.Writer
+	// MaxConns caps the Redis clients served at once on the TCP listener
+	// (past it a client gets Redis's "max number of clients reached");
+	// 0 means DefaultMaxConns.
+	MaxConns int
+	// Logger, if set, hears about accept errors (fd exhaustion) and
+	// recovery; nil is silent.
+	Logger *slog.Logger
+	// Password is the game servers' Redis password; "" keeps the one in
+	// DIR/redis.password, generated on first start. Either way every
+	// client must authenticate (see auth.go).
+	Password string
+	// GameStreams are the streams game servers may XADD to; nil means
+	// DefaultGameStreams.
+	GameStreams []string
 	// Now is the clock used to stamp snapshots and age TTLs and pending
 	// entries across restarts; nil means time.Now. (The running miniredis
 	// itself follows the wall clock.)
@@ -116,6 +135,9 @@ type Store struct {
 	closed   bool
 	closeErr error
 	ticked   time.Time // when TTLs were last advanced (guarded by mu)
+	acc      *acceptor // the TCP accept loop (nil in remote mode)
+	gamePW   string    // the game servers' password ("" in remote mode)
+	adminPW  string    // AdminUser's password
 }
 
 // DefaultDir is where statsctl keeps data when the user names no directory:
@@ -165,11 +187,11 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	if remoteAddr != "" {
-		return &Store{dir: dir, addr: remoteAddr, remote: true, now: now}, nil
+		return &Store{dir: dir, addr: remoteAddr, remote: true, now: now, adminPW: readAdminPassword(dir)}, nil
 	}
 
 	s := &Store{dir: dir, now: now, lock: lf}
-	if err := s.start(opts.Listen); err != nil {
+	if err := s.start(opts); err != nil {
 		s.release()
 		return nil, err
 	}
@@ -242,7 +264,7 @@ func liveServer(dir string) string {
 		return ""
 	}
 	c := redis.NewClient(&redis.Options{
-		Addr: addr, DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
+		Addr: addr, Username: AdminUser, Password: readAdminPassword(dir), DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
 		WriteTimeout: time.Second, MaxRetries: -1, PoolSize: 1, Protocol: 2,
 		DisableIdentity: true,
 	})
@@ -258,7 +280,8 @@ func liveServer(dir string) string {
 
 // start restores the snapshot, starts the server and (for a fixed Listen)
 // advertises it. It runs with the lock held.
-func (s *Store) start(listen string) error {
+func (s *Store) start(opts Options) error {
+	listen := opts.Listen
 	// A holder that died left server.addr behind; it is stale now.
 	os.Remove(filepath.Join(s.dir, addrFile))
 	// Leftovers of a Save interrupted by a crash: the snapshot itself is intact
@@ -295,24 +318,54 @@ func (s *Store) start(listen string) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	if err := m.StartAddr(addr); err != nil {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") {
 			return fmt.Errorf("embedded store %s: listen on %s: address already in use; pick another with --redis-listen: %w", s.dir, addr, err)
 		}
 		return fmt.Errorf("embedded store %s: listen on %s: %w", s.dir, addr, err)
 	}
+	// Start miniredis without its own listener (Dial starts it on
+	// in-memory connections only): acceptor feeds it TCP clients through
+	// ServeConn, and survives accept errors where miniredis's loop dies.
+	c0, err := m.Dial()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("embedded store %s: start: %w", s.dir, err)
+	}
+	c0.Close()
 	s.m = m
 	dir := s.dir
 	if err := m.Server().Register(identifyCommand, func(c *server.Peer, _ string, _ []string) {
 		c.WriteBulk(dir)
 	}); err != nil {
+		ln.Close()
 		m.Close()
 		return fmt.Errorf("embedded store %s: %w", s.dir, err)
 	}
-	s.addr = m.Addr()
+	if s.gamePW, err = loadPassword(s.dir, PasswordFile, opts.Password); err == nil {
+		s.adminPW, err = loadPassword(s.dir, AdminPasswordFile, "")
+	}
+	if err != nil {
+		ln.Close()
+		m.Close()
+		return fmt.Errorf("embedded store %s: %w", s.dir, err)
+	}
+	streams := opts.GameStreams
+	if streams == nil {
+		streams = DefaultGameStreams
+	}
+	installGuard(m, s.gamePW, s.adminPW, streams)
+	var warn func(string, ...any)
+	if opts.Logger != nil {
+		warn = opts.Logger.Warn
+	}
+	s.acc = newAcceptor(ln, m, opts.MaxConns, warn)
+	s.addr = ln.Addr().String()
 
 	if listen != "" {
 		if err := writeFileAtomic(filepath.Join(s.dir, addrFile), []byte(s.addr+"\n")); err != nil {
+			s.acc.close()
 			m.Close()
 			return fmt.Errorf("embedded store %s: advertise server address: %w", s.dir, err)
 		}
@@ -322,15 +375,20 @@ func (s *Store) start(listen string) error {
 }
 
 func (s *Store) restoreInto(m *miniredis.Miniredis, snap *snapshot) error {
-	c := dialMiniredis(m)
+	c := dialMiniredis(m, "")
 	defer c.Close()
 	return restore(context.Background(), m, c, snap, s.now())
 }
 
 // dialMiniredis is a go-redis client over miniredis's in-memory connection:
 // no TCP, and it works whether or not the TCP listener is running.
-func dialMiniredis(m *miniredis.Miniredis) *redis.Client {
+func dialMiniredis(m *miniredis.Miniredis, adminPW string) *redis.Client {
+	var user string
+	if adminPW != "" {
+		user = AdminUser
+	}
 	return redis.NewClient(&redis.Options{
+		Username: user, Password: adminPW,
 		Dialer: func(context.Context, string, string) (net.Conn, error) {
 			c, err := m.Dial()
 			if err != nil {
@@ -346,6 +404,25 @@ func dialMiniredis(m *miniredis.Miniredis) *redis.Client {
 // Addr is the host:port to dial with go-redis; in remote mode it is the
 // address of the statsctl server that holds the directory.
 func (s *Store) Addr() string { return s.addr }
+
+// URL is the redis:// URL statsctl's own clients dial: Addr with
+// AdminUser's credentials.
+func (s *Store) URL() string {
+	if s.adminPW == "" {
+		return "redis://" + s.addr
+	}
+	return "redis://" + AdminUser + ":" + s.adminPW + "@" + s.addr
+}
+
+// GameURL is what a game server connects with (database db): the
+// password of Redis's default user, which may only XADD. Empty in remote
+// mode (the owner prints it).
+func (s *Store) GameURL(db int) string {
+	if s.gamePW == "" {
+		return ""
+	}
+	return fmt.Sprintf("redis://:%s@%s/%d", s.gamePW, s.addr, db)
+}
 
 // Remote reports whether this Store only points at another process's server
 // (and so Save/Close leave the data alone); the CLI can mention it.
@@ -384,7 +461,7 @@ func (s *Store) advanceTTLs() {
 
 func (s *Store) saveLocked() error {
 	s.advanceTTLs()
-	c := dialMiniredis(s.m)
+	c := dialMiniredis(s.m, s.adminPW)
 	defer c.Close()
 	snap, err := capture(context.Background(), c, s.now())
 	if err != nil {
@@ -419,6 +496,7 @@ func (s *Store) Close() error {
 		os.Remove(filepath.Join(s.dir, addrFile))
 	}
 	// Stop the listener first: no client can write after the final snapshot.
+	s.acc.close()
 	s.m.Close()
 	err := s.saveLocked()
 	s.m.Close() // the in-memory server saveLocked used

@@ -29,9 +29,13 @@ func openT(t *testing.T, opts Options) *Store {
 	return s
 }
 
-func client(t *testing.T, addr string) *redis.Client {
+func client(t *testing.T, s *Store) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr})
+	o, err := redis.ParseURL(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(o)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -176,7 +180,7 @@ func TestRoundTripEveryType(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	writeEverything(t, ctx, c)
 	before := readState(t, ctx, c)
 	c.Close()
@@ -192,7 +196,7 @@ func TestRoundTripEveryType(t *testing.T) {
 
 	s2 := openT(t, Options{Dir: dir})
 	defer s2.Close()
-	c2 := client(t, s2.Addr())
+	c2 := client(t, s2)
 	after := readState(t, ctx, c2)
 	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("state differs after reopen\nbefore: %+v\nafter:  %+v", before, after)
@@ -230,7 +234,7 @@ func TestScoresExact(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	r := rand.New(rand.NewPCG(1, 2))
 	want := map[string]float64{}
 	for i := range 2000 {
@@ -249,7 +253,7 @@ func TestScoresExact(t *testing.T) {
 	}
 	s2 := openT(t, Options{Dir: dir})
 	defer s2.Close()
-	c2 := client(t, s2.Addr())
+	c2 := client(t, s2)
 	for m, f := range want {
 		got, err := c2.ZScore(ctx, "z", m).Result()
 		if err != nil || math.Float64bits(got) != math.Float64bits(f) && !(got == 0 && f == 0) {
@@ -264,7 +268,7 @@ func TestTTLAgesWhileClosed(t *testing.T) {
 	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { return clock }
 	s := openT(t, Options{Dir: dir, Now: now})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	c.Set(ctx, "short", "x", 10*time.Minute)
 	c.Set(ctx, "long", "x", 2*time.Hour)
 	c.Set(ctx, "forever", "x", 0)
@@ -274,7 +278,7 @@ func TestTTLAgesWhileClosed(t *testing.T) {
 	clock = clock.Add(time.Hour)
 	s2 := openT(t, Options{Dir: dir, Now: now})
 	defer s2.Close()
-	c2 := client(t, s2.Addr())
+	c2 := client(t, s2)
 	if c2.Exists(ctx, "short").Val() != 0 {
 		t.Fatal("short-lived key survived an hour")
 	}
@@ -289,7 +293,7 @@ func TestTTLAgesWhileClosed(t *testing.T) {
 func seedSnapshot(t *testing.T, dir string) {
 	t.Helper()
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	if err := c.Set(context.Background(), "k", "v", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +367,7 @@ func TestLeftoverTempFileIgnored(t *testing.T) {
 	}
 	s := openT(t, Options{Dir: dir})
 	defer s.Close()
-	if v := client(t, s.Addr()).Get(context.Background(), "k").Val(); v != "v" {
+	if v := client(t, s).Get(context.Background(), "k").Val(); v != "v" {
 		t.Fatalf("k = %q", v)
 	}
 	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
@@ -384,7 +388,7 @@ func TestConcurrentOpensKeepAllWrites(t *testing.T) {
 					errs <- err
 					return
 				}
-				c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+				c := redis.NewClient(&redis.Options{Addr: s.Addr(), Username: AdminUser, Password: s.adminPW})
 				err = c.Incr(ctx, "x").Err()
 				c.Close()
 				if cerr := s.Close(); err == nil {
@@ -404,7 +408,7 @@ func TestConcurrentOpensKeepAllWrites(t *testing.T) {
 	}
 	s := openT(t, Options{Dir: dir})
 	defer s.Close()
-	if x := client(t, s.Addr()).Get(ctx, "x").Val(); x != "40" {
+	if x := client(t, s).Get(ctx, "x").Val(); x != "40" {
 		t.Fatalf("x = %s, want 40", x)
 	}
 }
@@ -412,7 +416,7 @@ func TestConcurrentOpensKeepAllWrites(t *testing.T) {
 func TestSecondOpenWaitsThenSucceeds(t *testing.T) {
 	dir := t.TempDir()
 	first := openT(t, Options{Dir: dir})
-	client(t, first.Addr()).Set(context.Background(), "from", "first", 0)
+	client(t, first).Set(context.Background(), "from", "first", 0)
 	var notes bytes.Buffer
 	var mu sync.Mutex
 	done := make(chan *Store)
@@ -437,7 +441,7 @@ func TestSecondOpenWaitsThenSucceeds(t *testing.T) {
 		t.FailNow()
 	}
 	defer second.Close()
-	if v := client(t, second.Addr()).Get(context.Background(), "from").Val(); v != "first" {
+	if v := client(t, second).Get(context.Background(), "from").Val(); v != "first" {
 		t.Fatalf("second store sees %q", v)
 	}
 	mu.Lock()
@@ -488,7 +492,7 @@ func TestRemoteMode(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(addrFromFile)) != srv.Addr() {
 		t.Fatalf("server.addr = %q, %v; want %s", addrFromFile, err, srv.Addr())
 	}
-	client(t, srv.Addr()).ZAdd(ctx, "lb", redis.Z{Score: 7, Member: "ann"})
+	client(t, srv).ZAdd(ctx, "lb", redis.Z{Score: 7, Member: "ann"})
 
 	start := time.Now()
 	r := openT(t, Options{Dir: dir, LockWait: 5 * time.Second})
@@ -498,7 +502,7 @@ func TestRemoteMode(t *testing.T) {
 	if !r.Remote() || r.Addr() != srv.Addr() {
 		t.Fatalf("remote=%v addr=%s, want remote at %s", r.Remote(), r.Addr(), srv.Addr())
 	}
-	rc := client(t, r.Addr())
+	rc := client(t, r)
 	if s := rc.ZScore(ctx, "lb", "ann").Val(); s != 7 {
 		t.Fatalf("remote read %v", s)
 	}
@@ -510,7 +514,7 @@ func TestRemoteMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The server is unaffected by the remote Close.
-	if n := client(t, srv.Addr()).ZCard(ctx, "lb").Val(); n != 2 {
+	if n := client(t, srv).ZCard(ctx, "lb").Val(); n != 2 {
 		t.Fatalf("server zcard after remote close = %d", n)
 	}
 	if err := srv.Save(); err != nil {
@@ -524,7 +528,7 @@ func TestRemoteMode(t *testing.T) {
 	}
 	s := openT(t, Options{Dir: dir})
 	defer s.Close()
-	if s.Remote() || client(t, s.Addr()).ZScore(ctx, "lb", "bob").Val() != 9 {
+	if s.Remote() || client(t, s).ZScore(ctx, "lb", "bob").Val() != 9 {
 		t.Fatal("remote write not persisted by the server")
 	}
 }
@@ -564,7 +568,7 @@ func TestSaveWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -623,7 +627,7 @@ func TestLargeSaveOpenTiming(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	const hashFields, zsetMembers = 200_000, 100_000
 	pipe := c.Pipeline()
 	for i := range hashFields {
@@ -657,7 +661,7 @@ func TestLargeSaveOpenTiming(t *testing.T) {
 	s2 := openT(t, Options{Dir: dir})
 	open := time.Since(start)
 	defer s2.Close()
-	c2 := client(t, s2.Addr())
+	c2 := client(t, s2)
 	if n := c2.ZCard(ctx, "lb:big").Val(); n != zsetMembers {
 		t.Fatalf("zcard = %d", n)
 	}
@@ -700,7 +704,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	s := openT(t, Options{Dir: dir})
 	defer s.Close()
-	if x := client(t, s.Addr()).Get(context.Background(), "x").Val(); x != "40" {
+	if x := client(t, s).Get(context.Background(), "x").Val(); x != "40" {
 		t.Fatalf("x = %s, want 40", x)
 	}
 }
@@ -715,7 +719,7 @@ func TestChildProcess(t *testing.T) {
 	ctx := context.Background()
 	for range 20 {
 		s := openT(t, Options{Dir: dir, LockWait: 60 * time.Second})
-		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), Username: AdminUser, Password: s.adminPW})
 		if err := c.Incr(ctx, "x").Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -730,7 +734,7 @@ func TestUnsupportedTypeReportedNotDropped(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openT(t, Options{Dir: dir})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	c.PFAdd(ctx, "uniques", "a", "b")
 	c.Set(ctx, "kept", "yes", 0)
 	err := s.Save()
@@ -742,7 +746,7 @@ func TestUnsupportedTypeReportedNotDropped(t *testing.T) {
 	}
 	s2 := openT(t, Options{Dir: dir})
 	defer s2.Close()
-	if v := client(t, s2.Addr()).Get(ctx, "kept").Val(); v != "yes" {
+	if v := client(t, s2).Get(ctx, "kept").Val(); v != "yes" {
 		t.Fatalf("other keys not saved: kept=%q", v)
 	}
 }
@@ -759,7 +763,7 @@ func TestTTLAgesWhileOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Username: AdminUser, Password: s.adminPW})
 	defer c.Close()
 	ctx := context.Background()
 	c.Set(ctx, "short", "x", time.Minute)

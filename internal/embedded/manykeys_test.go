@@ -12,7 +12,7 @@ import (
 // an unbuffered pipe holds while replies wait to be read.
 func TestSaveManyKeys(t *testing.T) {
 	s := openT(t, Options{Dir: t.TempDir()})
-	c := client(t, s.Addr())
+	c := client(t, s)
 	ctx := context.Background()
 	for i := 0; i < 1500; i += 250 {
 		pipe := c.Pipeline()

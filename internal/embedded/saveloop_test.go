@@ -35,7 +35,7 @@ func TestSaveEvery(t *testing.T) {
 	ctx := context.Background()
 	s := openT(t, Options{Dir: t.TempDir()})
 	defer s.Close()
-	c := client(t, s.Addr())
+	c := client(t, s)
 	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
 		t.Fatal(err)
 	}

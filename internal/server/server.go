@@ -66,6 +66,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// AccessLog logs one line per request at Info level.
 	AccessLog bool
+	// Health, if set, is asked by /healthz: an error answers 503 with its
+	// text, so a supervisor restarts a process whose embedded store or
+	// in-process consumer has stopped working. nil: always healthy.
+	Health func() error
 }
 
 // Server is the HTTP handler. It is safe for concurrent use and holds no
