@@ -61,7 +61,7 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err != nil && !errors.Is(err, redis.Nil) && !isWrongType(err) {
 		return nil, fmt.Errorf("read rating states: %w", err)
 	}
 	out := make(map[string]Snapshot, len(reqs))
