@@ -30,7 +30,8 @@
 -- overflow) for two servers (redis-server and miniredis) that differ in the
 -- details. Instead every command runs under redis.pcall, so Redis itself
 -- says what fails, and each write first reads the value it replaces (HGET,
--- ZSCORE; ZADD NX's reply says whether it added), so an event that fails
+-- ZSCORE; ZADD NX's and HSETNX's replies say whether they added: an add of
+-- 0 is an HSETNX), so an event that fails
 -- midway is put back exactly: a previous value is restored as the string
 -- Redis gave (a score string restored by ZADD is the same double, so the
 -- same bytes), an absent one is removed again (HDEL/ZREM, and Redis deletes
@@ -88,6 +89,15 @@ local function write(op, key, member, value)
     local r = redis.pcall('ZADD', key, 'NX', value, member)
     if failed(r) then return r.err end
     if r == 1 then log[#log + 1] = {true, key, member, false} end
+    return nil
+  end
+  if op == 'ha' and value == '0' then
+    -- Adding 0 only creates the field: HSETNX says whether it did, so no
+    -- read is needed (and a non-integer value is left alone, as adding 0
+    -- would).
+    local r = redis.pcall('HSETNX', key, member, '0')
+    if failed(r) then return r.err end
+    if r == 1 then log[#log + 1] = {false, key, member, false} end
     return nil
   end
   local z = op ~= 'ha' and op ~= 'hs'
