@@ -55,3 +55,20 @@ func TestPostedIDsCannotSuppressStreamEntries(t *testing.T) {
 	}
 	f.get("/stats/exrps/real").want(t, 200, `{"games":"3","losses":"0","wins":"3"}`+"\n")
 }
+
+// POST /v1/events reports an event Redis refuses on its own line, as
+// store_rejected with Redis's message, and applies the others.
+func TestPostReportsStoreRejectedPerLine(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.WriteToken = testToken })
+	f.rdb.Set(context.Background(), "statsctl:{exrps}:stats:u2", "x", 0)
+	body := `{"id":"a","product_id":"exrps","type":"game_over","game_id":"g","winner_id":"u1","loser_id":"u3"}` + "\n" +
+		`{"id":"b","product_id":"exrps","type":"game_over","game_id":"g","winner_id":"u3","loser_id":"u2"}` + "\n"
+	r := f.do("POST", "/v1/events", strings.NewReader(body), "Authorization", "Bearer "+testToken).jsonOf(t)
+	res := r["results"].([]any)
+	second := res[1].(map[string]any)
+	if r["applied"] != float64(1) || r["invalid"] != float64(1) || second["reason"] != "store_rejected" ||
+		!strings.Contains(second["detail"].(string), "WRONGTYPE") || second["line"] != float64(2) {
+		t.Fatalf("response %v", r)
+	}
+	f.get("/stats/exrps/u3").want(t, 200, `{"games":"1","losses":"1","wins":"0"}`+"\n")
+}
