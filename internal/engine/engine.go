@@ -93,7 +93,7 @@ func (e *Engine) Prepare(ev event.Event) (store.Item, Outcome) {
 	if len(changes) == 0 {
 		return store.Item{}, Outcome{Status: Ignored, Product: p}
 	}
-	return store.Item{EventID: ev.ID, Changes: changes}, Outcome{Status: Applied, Product: p}
+	return store.Item{EventID: markerID(ev), Changes: changes}, Outcome{Status: Applied, Product: p}
 }
 
 func validProduct(ev event.Event) string {
@@ -193,6 +193,11 @@ func (e *Engine) Commit(ctx context.Context, p *Prepared) ([]Outcome, error) {
 	for prod, dups := range res.Duplicates {
 		for _, k := range dups {
 			outs[p.where[prod][k]].Status = Duplicate
+		}
+	}
+	for prod, rs := range res.Rejected {
+		for _, r := range rs {
+			outs[p.where[prod][r.Pos]] = rejectedOutcome(prod, r)
 		}
 	}
 	return outs, nil

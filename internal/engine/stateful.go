@@ -58,8 +58,12 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 	for prod := range p.deferred {
 		pending[prod] = true
 	}
+	// rejected holds the rated events Redis refused (by Outcomes index):
+	// their product is recomputed without them. Each such retry drops one
+	// event, so it does not count against MaxConflictRetries.
+	rejected := map[int]Outcome{}
 	for attempt := 0; len(pending) > 0; attempt++ {
-		if attempt > MaxConflictRetries {
+		if attempt > MaxConflictRetries+len(rejected) {
 			return nil, fmt.Errorf("ratings of %v kept changing under %d retries; giving up on this batch (safe to retry)", keys(pending), MaxConflictRetries)
 		}
 		if attempt > 0 {
@@ -76,7 +80,7 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 			var r store.ReadRequest
 			for _, d := range p.deferred[prod] {
 				r.Refs = append(r.Refs, d.needs...)
-				r.EventIDs = append(r.EventIDs, d.ev.ID)
+				r.EventIDs = append(r.EventIDs, markerID(d.ev))
 			}
 			if len(r.Refs) > 0 {
 				reqs[prod] = r
@@ -89,7 +93,7 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 		batches := map[string]store.Guarded{}
 		comp := map[string]computed{}
 		for prod := range pending {
-			c := e.compute(prod, p, snaps[prod])
+			c := e.compute(prod, p, snaps[prod], rejected)
 			comp[prod] = c
 			batches[prod] = c.guarded
 		}
@@ -102,8 +106,13 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 			conflicted[prod] = true
 		}
 		e.conflicts.Add(int64(len(res.Conflicts)))
+		for prod, r := range res.Aborted {
+			at := comp[prod].where[r.Pos]
+			rejected[at] = rejectedOutcome(prod, r)
+			outs[at] = rejected[at]
+		}
 		for prod := range pending {
-			if conflicted[prod] {
+			if _, again := res.Aborted[prod]; conflicted[prod] || again {
 				continue
 			}
 			c := comp[prod]
@@ -112,6 +121,9 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 			}
 			for _, k := range res.Duplicates[prod] {
 				outs[c.where[k]].Status = Duplicate
+			}
+			for _, r := range res.Rejected[prod] {
+				outs[c.where[r.Pos]] = rejectedOutcome(prod, r)
 			}
 			delete(pending, prod)
 		}
@@ -125,7 +137,7 @@ func (e *Engine) commitStateful(ctx context.Context, p *Prepared) ([]Outcome, er
 // a Duplicate and leaves no trace in the overlay; the items of rated events
 // are Strict, so if one gets applied by someone else before this batch is
 // written, the batch conflicts instead of double-counting.
-func (e *Engine) compute(prod string, p *Prepared, snap store.Snapshot) computed {
+func (e *Engine) compute(prod string, p *Prepared, snap store.Snapshot, rejected map[int]Outcome) computed {
 	c := computed{outs: map[int]Outcome{}}
 	c.guarded.Items = append(c.guarded.Items, p.batches[prod]...)
 	c.where = append(c.where, p.where[prod]...)
@@ -134,7 +146,11 @@ func (e *Engine) compute(prod string, p *Prepared, snap store.Snapshot) computed
 	used := map[handler.Ref]bool{}
 	thisBatch := map[string]bool{}
 	for _, d := range p.deferred[prod] {
-		if id := d.ev.ID; id != "" {
+		if o, ok := rejected[d.at]; ok {
+			c.outs[d.at] = o
+			continue
+		}
+		if id := markerID(d.ev); id != "" {
 			if snap.Seen[id] || thisBatch[id] {
 				c.outs[d.at] = Outcome{Status: Duplicate, Product: prod}
 				continue
@@ -149,8 +165,8 @@ func (e *Engine) compute(prod string, p *Prepared, snap store.Snapshot) computed
 			c.outs[d.at] = Outcome{Status: Ignored, Product: prod}
 			continue
 		}
-		if d.ev.ID != "" {
-			thisBatch[d.ev.ID] = true
+		if id := markerID(d.ev); id != "" {
+			thisBatch[id] = true
 		}
 		for _, r := range d.needs {
 			if _, own := ov.wrote[r]; !own {
@@ -163,7 +179,7 @@ func (e *Engine) compute(prod string, p *Prepared, snap store.Snapshot) computed
 			}
 		}
 		c.outs[d.at] = Outcome{Status: Applied, Product: prod}
-		c.guarded.Items = append(c.guarded.Items, store.Item{EventID: d.ev.ID, Changes: changes, Strict: true})
+		c.guarded.Items = append(c.guarded.Items, store.Item{EventID: markerID(d.ev), Changes: changes, Strict: true})
 		c.where = append(c.where, d.at)
 	}
 	refs := make([]handler.Ref, 0, len(used))

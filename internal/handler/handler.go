@@ -101,6 +101,10 @@ const (
 	// ReasonUnknownValue: a configured stats rule met a value its value map
 	// does not list.
 	ReasonUnknownValue = "unknown_value"
+	// ReasonStoreRejected: Redis refused one of the event's writes (a key
+	// of the wrong type, an integer or score overflow); nothing of the
+	// event was written.
+	ReasonStoreRejected = "store_rejected"
 )
 
 // Reasons lists every reason code, for validating configuration.

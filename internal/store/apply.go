@@ -65,6 +65,22 @@ type Result struct {
 	// guard failed (state changed or a strict event already applied since
 	// it was read). Re-read and recompute them.
 	Conflicts []string
+	// Rejected lists, per product, the events Redis refused (a key of the
+	// wrong type, an integer or score overflow): each was left out whole
+	// and the rest of the batch was written.
+	Rejected map[string][]Reject
+	// Aborted names, per product, the strict (rated) event Redis refused:
+	// that product's batch was not written at all, because later ratings
+	// were computed from this event's. Recompute it without the event.
+	Aborted map[string]Reject
+}
+
+// Reject is one event Redis refused: its position in its product's items,
+// the key the failing command touched and Redis's own message.
+type Reject struct {
+	Pos     int
+	Key     string
+	Message string
 }
 
 // Apply writes the items of each product, each product's batch atomically in
@@ -84,7 +100,7 @@ func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, e
 // written at all and is listed in Result.Conflicts; the others are written
 // as by Apply, all in one pipelined round trip.
 func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (Result, error) {
-	res := Result{Duplicates: map[string][]int{}}
+	res := Result{Duplicates: map[string][]int{}, Rejected: map[string][]Reject{}, Aborted: map[string]Reject{}}
 	if len(batches) == 0 {
 		return res, nil
 	}
@@ -147,17 +163,9 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 		return res, err
 	}
 	for i, cmd := range cmds {
-		vals, err := cmd.Int64Slice()
-		if err != nil || len(vals) < 1 {
-			return res, fmt.Errorf("apply batch for %s: unexpected reply %v: %w", calls[i].product, cmd.Val(), err)
-		}
-		if vals[0] < 0 {
-			res.Conflicts = append(res.Conflicts, calls[i].product)
-			continue
-		}
-		res.Applied += int(vals[0])
-		for _, d := range vals[1:] {
-			res.Duplicates[calls[i].product] = append(res.Duplicates[calls[i].product], calls[i].pos[d-1])
+		c := calls[i]
+		if err := decodeReply(&res, c.product, c.keys, c.pos, cmd.Val()); err != nil {
+			return res, err
 		}
 	}
 	s.markKnown(newProducts)
@@ -287,7 +295,11 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		if it.EventID != "" {
 			mk = scratchIdx(s.keys.Seen(product, it.EventID))
 		}
-		args = append(args, mk, it.EventID, len(it.Changes))
+		strict := "0"
+		if it.Strict {
+			strict = "1"
+		}
+		args = append(args, mk, it.EventID, strict, len(it.Changes))
 		for _, c := range it.Changes {
 			switch c.Op {
 			case handler.ScoreAdd:

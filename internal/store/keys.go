@@ -1,6 +1,10 @@
 package store
 
-import "github.com/varcade/statsctl/internal/streamid"
+import (
+	"strings"
+
+	"github.com/varcade/statsctl/internal/streamid"
+)
 
 // Keys builds key names under a namespace. The layout is:
 //
@@ -35,9 +39,30 @@ func (k Keys) Stats(product, user string) string { return k.tag(product) + "stat
 
 // Seen is the marker hash for applied events of one product. Stream ids
 // ("<ms>-<seq>") go to an hourly bucket so old markers expire together; any
-// other id goes to one bucket per product.
+// other id goes to one bucket per product. Ids from outside the stream
+// (ExternalID) get buckets of their own, "x" + the bucket their id would
+// have had, so no file or HTTP request can mark a stream entry applied.
 func (k Keys) Seen(product, eventID string) string {
+	if rest, ok := strings.CutPrefix(eventID, externalPrefix); ok {
+		return k.tag(product) + "seen" + k.Scratch + ":x" + streamid.HourBucket(rest)
+	}
 	return k.tag(product) + "seen" + k.Scratch + ":" + streamid.HourBucket(eventID)
+}
+
+// externalPrefix starts the marker id of every event from outside the
+// stream. A stream entry id is digits and a '-', so it never starts so.
+const externalPrefix = "x:"
+
+// ExternalID is the marker id of an event whose id came from outside the
+// stream (a JSONL line, POST /v1/events, track): stream entry ids are
+// millisecond timestamps anyone can write into a file, so external ids are
+// kept in a space of their own (see Seen) and can never suppress a future
+// stream entry. "" stays "" (no identity).
+func ExternalID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return externalPrefix + id
 }
 
 // Products is the set of product ids that have received data.

@@ -61,7 +61,7 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err != nil && !errors.Is(err, redis.Nil) && !isWrongType(err) {
 		return nil, fmt.Errorf("read rating states: %w", err)
 	}
 	out := make(map[string]Snapshot, len(reqs))
@@ -70,7 +70,9 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 		for _, rc := range states[p] {
 			v, err := rc.cmd.Result()
 			switch {
-			case errors.Is(err, redis.Nil):
+			case errors.Is(err, redis.Nil), isWrongType(err):
+				// A rating-state key of the wrong type reads as no state:
+				// the apply script rejects the events that write it.
 				snap.States[rc.ref] = StateValue{}
 			case err != nil:
 				return nil, fmt.Errorf("read rating of %s on %s/%s: %w", rc.ref.User, p, rc.ref.Board, err)
@@ -80,6 +82,9 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 		}
 		for _, sc := range seen[p] {
 			v, err := sc.cmd.Result()
+			if isWrongType(err) {
+				v, err = false, nil // the apply script rejects the event
+			}
 			if err != nil {
 				return nil, fmt.Errorf("read applied marker of %s in %s: %w", sc.id, p, err)
 			}
@@ -89,6 +94,8 @@ func (s *Store) ReadStates(ctx context.Context, reqs map[string]ReadRequest) (ma
 	}
 	return out, nil
 }
+
+func isWrongType(err error) bool { return err != nil && redis.HasErrorPrefix(err, "WRONGTYPE") }
 
 // PlayerStats is a player's stats as people and the API show them: the
 // stats hash plus, for each rating board of prod, the rating fields its
