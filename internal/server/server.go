@@ -63,6 +63,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	// AccessLog logs one line per request at Info level.
 	AccessLog bool
+	// Ready, when set, is asked by /readyz after Redis answered: a non-nil
+	// error (e.g. the embedded store cannot write its snapshots) makes the
+	// server not ready, with the error as the reason. It must return within
+	// the context's deadline (ReadyTimeout).
+	Ready func(context.Context) error
 }
 
 // Server is the HTTP handler. It is safe for concurrent use and holds no
@@ -75,6 +80,7 @@ type Server struct {
 	metrics *metrics
 	top     *topCache
 	labels  *productLabels
+	probe   readyProbe
 }
 
 // New builds the handler.
