@@ -146,7 +146,7 @@ func run(ctx context.Context, o *Options) error {
 	srv, err := server.New(server.Config{
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
 		WriteToken: o.writeToken, MaxBody: o.maxBody, CacheTTL: ttl,
-		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
+		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog, Ready: readyHook(f),
 	})
 	if err != nil {
 		return err
