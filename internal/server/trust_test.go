@@ -84,3 +84,29 @@ func TestWrongTypeIsDamageNotUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsRefuseInvalidUTF8Ids: "\xff\xfe", "\xfe\xff", "\xc0\xaf" and a
+// lone "\ud800" escape all became one player "\uFFFD" with 4 wins through
+// POST /v1/events. Each line is refused (malformed, naming the field) and
+// nothing is counted.
+func TestEventsRefuseInvalidUTF8Ids(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.WriteToken = testToken })
+	var body strings.Builder
+	for i, w := range []string{"\xff\xfe", "\xfe\xff", "\xc0\xaf", `\ud800`} {
+		body.WriteString(`{"product_id":"exrps","type":"game_over","game_id":"g` + string(rune('0'+i)) + `","winner_id":"` + w + `","loser_id":"u2"}` + "\n")
+	}
+	r := f.do("POST", "/v1/events", strings.NewReader(body.String()), "Authorization", "Bearer "+testToken)
+	m := r.jsonOf(t)
+	if r.status != 200 || m["invalid"] != float64(4) || m["applied"] != float64(0) {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+	for _, res := range m["results"].([]any) {
+		res := res.(map[string]any)
+		if res["reason"] != "malformed" || !strings.Contains(res["detail"].(string), "field winner_id is not valid UTF-8") {
+			t.Errorf("result %v", res)
+		}
+	}
+	if n, _ := f.rdb.ZCard(context.Background(), f.st.Keys().Board("exrps", "wins")).Result(); n != 0 {
+		t.Fatalf("the board has %d players", n)
+	}
+}
