@@ -55,6 +55,10 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 	// A bad games config is refused at start, before anything is opened.
 	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		// The key layout is checked here once, for every command.
+		if err := store.CheckNamespace(f.Flags.Namespace); err != nil {
+			return &cmdutil.UsageError{Err: fmt.Errorf("--namespace: %w", err)}
+		}
 		if f.ConfigPath() == "" || c.Name() == "check" || c.Name() == "help" || c.Name() == "version" || strings.HasPrefix(c.Name(), "__complete") || c.Parent() != nil && c.Parent().Name() == "completion" {
 			return nil
 		}

@@ -184,7 +184,7 @@ func run(ctx context.Context, o *Options) error {
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
 		WriteToken: o.writeToken, MaxBody: o.maxBody, MaxWrites: o.maxWrites, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
-		Health: health.check,
+		Health: health.check, Ready: readyHook(f),
 	})
 	if err != nil {
 		return err

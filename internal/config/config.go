@@ -257,12 +257,15 @@ func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 		if sn.Kind != yaml.SequenceNode {
 			p.errorf(sn, "%s: stats must be a list of rules", what)
 		} else {
+			var nodes []*yaml.Node
 			for _, r := range sn.Content {
 				if rule, ok := p.rule(resolve(r), what); ok {
 					prod.Stats = append(prod.Stats, rule)
+					nodes = append(nodes, resolve(r))
 					rules++
 				}
 			}
+			p.checkShadowing(prod, what, nodes)
 		}
 	}
 	if on, ok := f["stat_order"]; ok {

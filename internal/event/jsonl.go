@@ -132,14 +132,22 @@ func parseJSONTokens(data []byte) (Event, error) {
 	}
 	ev := Event{Fields: make(map[string]string, 8)}
 	for dec.More() {
+		at := dec.InputOffset()
 		kt, err := dec.Token()
 		if err != nil {
 			return Event{}, fmt.Errorf("not JSON: %w", syntaxMsg(err))
 		}
 		key := kt.(string) // object keys are always strings
+		if !rawTextValid(data[at:dec.InputOffset()]) {
+			return Event{}, fmt.Errorf("field name %.40q is not valid UTF-8 (invalid bytes or a lone \\u surrogate escape)", key)
+		}
+		at = dec.InputOffset()
 		vt, err := dec.Token()
 		if err != nil {
 			return Event{}, fmt.Errorf("field %q: not JSON: %w", key, syntaxMsg(err))
+		}
+		if !rawTextValid(data[at:dec.InputOffset()]) {
+			return Event{}, fmt.Errorf("field %s is not valid UTF-8 (invalid bytes or a lone \\u surrogate escape)", key)
 		}
 		var val string
 		switch v := vt.(type) {
@@ -207,6 +215,9 @@ func FromPairs(pairs []string) (Event, error) {
 		k, v, ok := bytes.Cut([]byte(p), []byte{'='})
 		if !ok || len(k) == 0 {
 			return Event{}, fmt.Errorf("argument %d (%q) is not key=value", i+1, p)
+		}
+		if _, dup := ev.Fields[string(k)]; dup || (string(k) == FieldID && ev.ID != "") {
+			return Event{}, fmt.Errorf("argument %d: field %q appears twice; give each field once", i+1, k)
 		}
 		if string(k) == FieldID {
 			ev.ID = string(v)

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/store"
 )
 
 // The Game Portal's routes. Their bodies mean what the old service's meant
@@ -114,6 +115,10 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(r.Context().Err(), context.Canceled) {
 		// The client went away; nobody reads the answer.
 		w.WriteHeader(499)
+		return
+	}
+	if store.IsWrongType(err) {
+		s.damaged(w, r, err)
 		return
 	}
 	s.log.Warn("store error", "route", infoOf(w).route, "err", err)

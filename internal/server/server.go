@@ -70,6 +70,11 @@ type Config struct {
 	// text, so a supervisor restarts a process whose embedded store or
 	// in-process consumer has stopped working. nil: always healthy.
 	Health func() error
+	// Ready, when set, is asked by /readyz after Redis answered: a non-nil
+	// error (e.g. the embedded store cannot write its snapshots) makes the
+	// server not ready, with the error as the reason. It must return within
+	// the context's deadline (ReadyTimeout).
+	Ready func(context.Context) error
 }
 
 // Server is the HTTP handler. It is safe for concurrent use and holds no
@@ -83,6 +88,7 @@ type Server struct {
 	top     *topCache
 	labels  *productLabels
 	writes  writeSlots
+	probe   readyProbe
 }
 
 // New builds the handler.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
@@ -46,11 +45,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadyTimeout)
-	defer cancel()
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.log.Warn("not ready", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "not_ready", "the stats store (Redis) is not reachable within "+s.cfg.ReadyTimeout.String())
+	if !s.ready(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
