@@ -20,6 +20,13 @@ type Model struct {
 	boards  map[string]map[string]float64          // product -> user -> score
 	stats   map[string]map[string]map[string]int64 // product -> user -> stat -> value
 	Invalid int                                    // entries that must be dead-lettered
+	// Poison names keys (with namespace NS) a test planted with the wrong
+	// type: an event touching one must be rejected whole by Redis
+	// (store_rejected), so the model applies nothing of it and counts it
+	// in Rejected; Diff leaves the planted keys out of its key count.
+	NS       string
+	Poison   map[string]bool
+	Rejected int // entries that must be dead-lettered as store_rejected
 }
 
 // NewModel is an empty model: the state before any event.
@@ -94,6 +101,9 @@ func (m *Model) Add(e Entry) {
 			m.Invalid++
 			return
 		}
+		if m.poisoned(p, "lb:wins", "stats:"+w, "stats:"+l) {
+			return
+		}
 		if m.boards[p] == nil {
 			m.boards[p] = map[string]float64{}
 		}
@@ -116,8 +126,24 @@ func (m *Model) Add(e Entry) {
 			m.Invalid++
 			return
 		}
+		if m.poisoned(p, "stats:"+f["user_id"]) {
+			return
+		}
 		m.stat(p, f["user_id"], weapon+"_selection_count", 1)
 	}
+}
+
+// poisoned counts the event as rejected when one of the keys of product p
+// it touches (by the contract: its wins board, its players' stats hashes)
+// is in Poison.
+func (m *Model) poisoned(p string, keys ...string) bool {
+	for _, k := range keys {
+		if m.Poison[m.NS+":{"+p+"}:"+k] {
+			m.Rejected++
+			return true
+		}
+	}
+	return false
 }
 
 // Products are the products the model has boards for.
@@ -181,6 +207,7 @@ func (m *Model) Diff(ctx context.Context, t testing.TB, rdb redis.UniversalClien
 	boards, stats := 0, 0
 	for _, k := range Keys(ctx, t, rdb, ns+":{*}:*") {
 		switch {
+		case m.Poison[k]:
 		case strings.Contains(k, "}:lb:"):
 			boards++
 		case strings.Contains(k, "}:stats:"):

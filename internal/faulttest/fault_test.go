@@ -175,6 +175,14 @@ func (w *writer) write(rdb redis.UniversalClient, stream string, es []e2etest.En
 // computed from the contract, each invalid entry dead-lettered once.
 func verify(t *testing.T, tg target, ns, stream string, acked []string, written int) {
 	t.Helper()
+	verifyPoisoned(t, tg, ns, stream, acked, written, nil)
+}
+
+// verifyPoisoned is verify with keys planted with the wrong type (key ->
+// value): the events touching them are rejected whole and dead-lettered
+// once as store_rejected, and the planted keys are unchanged.
+func verifyPoisoned(t *testing.T, tg target, ns, stream string, acked []string, written int, planted map[string]string) {
+	t.Helper()
 	if p := e2etest.GroupPending(ctx, tg.rdb, stream, "statsctl"); p != 0 {
 		t.Fatalf("%d entries pending after the drain", p)
 	}
@@ -195,11 +203,26 @@ func verify(t *testing.T, tg target, ns, stream string, acked []string, written 
 			t.Fatalf("entry %s was acknowledged to the producer and is gone from the stream", id)
 		}
 	}
-	want := e2etest.ModelOf(final)
+	want := e2etest.NewModel()
+	want.NS, want.Poison = ns, map[string]bool{}
+	for k := range planted {
+		want.Poison[k] = true
+	}
+	for _, e := range final {
+		want.Add(e)
+	}
 	want.Compare(ctx, t, tg.rdb, ns)
-	reasons := e2etest.CheckDeadLetters(ctx, t, tg.rdb, stream+":dead", want.Invalid)
-	t.Logf("%d entries in the stream (%d written, %d resent), %d invalid %v: end state equals one clean pass",
-		len(final), written, len(final)-written, want.Invalid, reasons)
+	reasons := e2etest.CheckDeadLetters(ctx, t, tg.rdb, stream+":dead", want.Invalid+want.Rejected)
+	if reasons["store_rejected"] != want.Rejected {
+		t.Errorf("%d dead letters store_rejected, want %d (the entries touching a planted key)", reasons["store_rejected"], want.Rejected)
+	}
+	for k, v := range planted {
+		if got, err := tg.rdb.Get(ctx, k).Result(); err != nil || got != v {
+			t.Errorf("planted key %s = %q (%v), want %q unchanged", k, got, err, v)
+		}
+	}
+	t.Logf("%d entries in the stream (%d written, %d resent), %d invalid, %d rejected %v: end state equals one clean pass",
+		len(final), written, len(final)-written, want.Invalid, want.Rejected, reasons)
 }
 
 func entries(t *testing.T, games int, seed uint64) []e2etest.Entry {
@@ -214,9 +237,19 @@ func entries(t *testing.T, games int, seed uint64) []e2etest.Entry {
 // entries) or a new one (another consumer claims them after --claim-after).
 // fault, if set, runs once mid-way with the consumers running.
 func killRounds(t *testing.T, bin string, tg target, ns string, fault func()) {
+	killRoundsPoisoned(t, bin, tg, ns, fault, nil)
+}
+
+// killRoundsPoisoned is killRounds where plant, if set, sets keys of the
+// wrong type before the stream is written and returns them (key -> value).
+func killRoundsPoisoned(t *testing.T, bin string, tg target, ns string, fault func(), plant func(es []e2etest.Entry) map[string]string) {
 	n, rng := rounds(t), newRand(t)
 	stream := ns + "-events"
 	es := entries(t, 300*n, rng.Uint64())
+	var planted map[string]string
+	if plant != nil {
+		planted = plant(es)
+	}
 	f := newFleet(t, bin, tg, ns, stream)
 	for i := range consumers {
 		f.start(i, true)
@@ -269,7 +302,7 @@ func killRounds(t *testing.T, bin string, tg target, ns string, fault func()) {
 	if !f.anyLog("claimed entries left pending by another consumer") && midBatch > 0 {
 		t.Logf("note: no consumer needed XAUTOCLAIM (every victim came back under its name or nothing was pending)")
 	}
-	verify(t, tg, ns, stream, w.acked, len(es))
+	verifyPoisoned(t, tg, ns, stream, w.acked, len(es), planted)
 }
 
 // faultUnderLoad: three consumers run while a writer XADDs the stream in
