@@ -89,3 +89,9 @@ func (s *Store) UnconsumedStreams(stream string, consumedDB int) []int {
 	}
 	return out
 }
+
+// URLDB is URL on database db, for a statsctl client (serve's in-process
+// consumer) that reads a stream game servers write to another database.
+func (s *Store) URLDB(db int) string {
+	return fmt.Sprintf("%s/%d", s.URL(), db)
+}
