@@ -13,6 +13,7 @@ import (
 	"github.com/varcade/statsctl/cmd/serve"
 	"github.com/varcade/statsctl/internal/cmdutil"
 	"github.com/varcade/statsctl/internal/consumer"
+	"github.com/varcade/statsctl/internal/redisconn"
 )
 
 // InProcessConsumer names the consumer `statsctl serve` runs on its own
@@ -44,6 +45,16 @@ func InProcess(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, metric
 	if err != nil {
 		return nil, err
 	}
+	stream, closeStream := rdb, func() {}
+	if db := f.EmbeddedStreamDB; db != 0 {
+		// The stream lives in another database (serve --stream-db); the
+		// stats the engine writes stay in database 0.
+		c, err := f.Connect(ctx, emb.URLDB(db), redisconn.Options{Name: "embedded stream", Flag: "--stream-db", NoSeed: true})
+		if err != nil {
+			return nil, fmt.Errorf("in-process consumer: embedded database %d: %w", db, err)
+		}
+		stream, closeStream = c, func() { _ = c.Close() }
+	}
 	cfg := consumer.Config{
 		Consumer:  InProcessConsumer,
 		Start:     "0",
@@ -54,12 +65,17 @@ func InProcess(ctx context.Context, f *cmdutil.Factory, log *slog.Logger, metric
 	if metrics != nil {
 		cfg.Metrics = consumer.NewMetrics(metrics, eng.Registry().Known())
 	}
-	cons, err := consumer.New(cfg, eng, rdb)
+	cons, err := consumer.New(cfg, eng, stream)
 	if err != nil {
+		closeStream()
 		return nil, fmt.Errorf("in-process consumer: %w", err)
 	}
-	log.Info("consuming the embedded stream in-process", "stream", consumer.DefaultStream, "group", consumer.DefaultGroup, "consumer", InProcessConsumer)
-	return &serve.Task{Run: cons.Run, Healthy: sustained(cons.Healthy, unhealthyAfter, time.Now)}, nil
+	log.Info("consuming the embedded stream in-process", "stream", consumer.DefaultStream, "db", f.EmbeddedStreamDB, "group", consumer.DefaultGroup, "consumer", InProcessConsumer)
+	run := func(ctx context.Context) error {
+		defer closeStream()
+		return cons.Run(ctx)
+	}
+	return &serve.Task{Run: run, Healthy: sustained(cons.Healthy, unhealthyAfter, time.Now)}, nil
 }
 
 // sustained turns the consumer's momentary "connected" into a health

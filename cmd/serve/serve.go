@@ -44,6 +44,7 @@ type Options struct {
 	redisListen     string
 	redisMaxConns   int
 	redisPassword   string
+	streamDB        int
 	writeToken      string
 	maxBody         int64
 	maxWrites       int
@@ -107,6 +108,7 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.StringVar(&o.redisListen, "redis-listen", "127.0.0.1:6379", "with the embedded store: address where it serves Redis for game servers")
 	fl.IntVar(&o.redisMaxConns, "redis-max-conns", embedded.DefaultMaxConns, "with the embedded store: most Redis clients served at once on --redis-listen (more are refused with Redis's \"max number of clients reached\")")
 	fl.StringVar(&o.redisPassword, "redis-password", "", "with the embedded store: the password game servers AUTH with (env "+cmdutil.EnvRedisPassword+"); default: generated on first start, kept in DATA_DIR/"+embedded.PasswordFile)
+	fl.IntVar(&o.streamDB, "stream-db", 0, "with the embedded store: the Redis database whose game_event_stream the in-process consumer reads (the platform's game servers write to 1); stats stay in 0")
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.IntVar(&o.maxWrites, "max-writes", server.DefaultMaxWrites, "POST /v1/events requests applied at once; more get 503 too_busy with Retry-After")
@@ -156,7 +158,11 @@ func run(ctx context.Context, o *Options) error {
 	if o.redisMaxConns <= 0 {
 		return cmdutil.UsageErrorf("--redis-max-conns must be positive (clients)")
 	}
+	if o.streamDB < 0 || o.streamDB >= embedded.NumDatabases {
+		return cmdutil.UsageErrorf("--stream-db %d: use a database number from 0 to %d", o.streamDB, embedded.NumDatabases-1)
+	}
 	if f.Embedded() {
+		f.EmbeddedStreamDB = o.streamDB
 		f.EmbeddedListen = o.redisListen
 		f.EmbeddedMaxConns = o.redisMaxConns
 		f.EmbeddedLogger = log
@@ -196,9 +202,14 @@ func run(ctx context.Context, o *Options) error {
 	case emb != nil && !emb.Remote():
 		health.add(emb.Healthy)
 		line = fmt.Sprintf("statsctl serve: API on %s; embedded Redis on %s (game servers XADD game_event_stream there, connecting with %s, i.e. AUTH with the password in %s); data in %s, saved every %s and at shutdown",
-			api, emb.Addr(), emb.GameURL(0), filepath.Join(emb.Dir(), embedded.PasswordFile), emb.Dir(), o.saveInterval)
+			api, emb.Addr(), emb.GameURL(o.streamDB), filepath.Join(emb.Dir(), embedded.PasswordFile), emb.Dir(), o.saveInterval)
+		watch, err := newUnconsumedWatch(emb, o.streamDB, log, srv.Metrics())
+		if err != nil {
+			return err
+		}
+		watch.check()
 		if o.saveInterval > 0 {
-			bg = append(bg, func(ctx context.Context) error { emb.SaveEvery(ctx, o.saveInterval, log); return nil })
+			bg = append(bg, func(ctx context.Context) error { emb.SaveEveryThen(ctx, o.saveInterval, log, watch.check); return nil })
 		}
 	case emb != nil:
 		line = fmt.Sprintf("statsctl serve: API on %s; using the embedded store another statsctl serves on %s (data in %s)", api, emb.Addr(), emb.Dir())

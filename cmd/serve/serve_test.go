@@ -77,12 +77,12 @@ func get(t *testing.T, url string) (int, string) {
 // startEmbeddedServe runs `statsctl serve` on the embedded store in a data
 // dir, with the real in-process consumer, and returns the API base URL, the
 // start line, a stop function and the exit-code channel.
-func startEmbeddedServe(t *testing.T, dir, redisAddr string, errOut *syncBuf) (api, line string, stop func() int) {
+func startEmbeddedServe(t *testing.T, dir, redisAddr string, errOut *syncBuf, extra ...string) (api, line string, stop func() int) {
 	t.Helper()
 	f := cmdutil.New(cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, Err: errOut}, noEnv)
 	f.Flags.DataDir = dir
 	c := serve.NewCmd(f, nil, consume.InProcess)
-	c.SetArgs([]string{"--listen", "127.0.0.1:0", "--redis-listen", redisAddr, "--save-interval", "100ms", "--access-log=false"})
+	c.SetArgs(append([]string{"--listen", "127.0.0.1:0", "--redis-listen", redisAddr, "--save-interval", "100ms", "--access-log=false"}, extra...))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {

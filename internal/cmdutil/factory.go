@@ -63,6 +63,10 @@ type Factory struct {
 	// EmbeddedPassword, set with EmbeddedListen, is the game servers'
 	// Redis password; empty keeps (or generates) the one in the data dir.
 	EmbeddedPassword string
+	// EmbeddedStreamDB is the database of the embedded store whose stream
+	// serve's in-process consumer reads (serve's --stream-db; game
+	// servers of the platform write to 1). The stats data stays in 0.
+	EmbeddedStreamDB int
 
 	mu       sync.Mutex
 	rdb      redis.UniversalClient

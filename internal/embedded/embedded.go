@@ -375,14 +375,17 @@ func (s *Store) start(opts Options) error {
 }
 
 func (s *Store) restoreInto(m *miniredis.Miniredis, snap *snapshot) error {
-	c := dialMiniredis(m, "")
-	defer c.Close()
-	return restore(context.Background(), m, c, snap, s.now())
+	return restoreAll(context.Background(), m, snap, s.now())
 }
 
 // dialMiniredis is a go-redis client over miniredis's in-memory connection:
 // no TCP, and it works whether or not the TCP listener is running.
 func dialMiniredis(m *miniredis.Miniredis, adminPW string) *redis.Client {
+	return dialMiniredisDB(m, adminPW, 0)
+}
+
+// dialMiniredisDB is dialMiniredis on database db.
+func dialMiniredisDB(m *miniredis.Miniredis, adminPW string, db int) *redis.Client {
 	var user string
 	if adminPW != "" {
 		user = AdminUser
@@ -396,7 +399,7 @@ func dialMiniredis(m *miniredis.Miniredis, adminPW string) *redis.Client {
 			}
 			return newDrainedConn(c), nil
 		},
-		Protocol: 2, DisableIdentity: true, PoolSize: 1, MaxRetries: -1,
+		DB: db, Protocol: 2, DisableIdentity: true, PoolSize: 1, MaxRetries: -1,
 		ReadTimeout: -1, WriteTimeout: -1,
 	})
 }
@@ -461,9 +464,7 @@ func (s *Store) advanceTTLs() {
 
 func (s *Store) saveLocked() error {
 	s.advanceTTLs()
-	c := dialMiniredis(s.m, s.adminPW)
-	defer c.Close()
-	snap, err := capture(context.Background(), c, s.now())
+	snap, err := captureAll(context.Background(), s.m, s.adminPW, s.now())
 	if err != nil {
 		return fmt.Errorf("embedded store %s: save snapshot: %w", s.dir, err)
 	}

@@ -15,6 +15,13 @@ import (
 // does that. A non-positive every only waits for ctx. Both commands run this
 // one loop so they save and report failures the same way.
 func (s *Store) SaveEvery(ctx context.Context, every time.Duration, log *slog.Logger) {
+	s.SaveEveryThen(ctx, every, log, nil)
+}
+
+// SaveEveryThen is SaveEvery that calls after (if not nil) following each
+// save attempt, so serve can re-check what the saved data says (streams in
+// databases nobody consumes) at the pace the data is saved.
+func (s *Store) SaveEveryThen(ctx context.Context, every time.Duration, log *slog.Logger, after func()) {
 	if every <= 0 {
 		<-ctx.Done()
 		return
@@ -30,6 +37,9 @@ func (s *Store) SaveEvery(ctx context.Context, every time.Duration, log *slog.Lo
 			// makes (and reports) the final save.
 			if err := s.Save(); err != nil && !errors.Is(ctx.Err(), context.Canceled) {
 				log.Error("save embedded snapshot", "err", strings.TrimSpace(err.Error()))
+			}
+			if after != nil {
+				after()
 			}
 		}
 	}

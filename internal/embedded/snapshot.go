@@ -23,13 +23,18 @@ const snapshotMagic = "statsctl-snapshot\n"
 
 // snapshotVersion is bumped whenever the encoded layout changes, so an old
 // binary refuses a newer file instead of misreading it.
-const snapshotVersion uint32 = 1
+// Version 2 added keyRecord.DB; version 1 files (database 0 only) still load,
+// into database 0.
+const snapshotVersion uint32 = 2
+
+// snapshotVersionDB0 is the last version that held database 0 only.
+const snapshotVersionDB0 uint32 = 1
 
 // tempPrefix names in-progress snapshot writes; leftovers from a crash are
 // removed by Open while it holds the lock.
 const tempPrefix = SnapshotFile + ".tmp-"
 
-// snapshot is the whole persisted state of database 0.
+// snapshot is the whole persisted state of every database that has keys.
 type snapshot struct {
 	SavedAt time.Time // clock at capture; TTLs and pending idle times are relative to it
 	Keys    []keyRecord
@@ -47,6 +52,7 @@ func snapshotable(typ string) bool {
 }
 
 type keyRecord struct {
+	DB     int // Redis database number; absent (0) in version 1 files
 	Key    string
 	Type   string        // "string", "hash", "zset", "set", "list", "stream"
 	TTL    time.Duration // remaining TTL at SavedAt; 0 = no expiry
@@ -91,12 +97,17 @@ type pendingRecord struct {
 // encodeSnapshot writes magic, version, then gzip'd gob; gzip's CRC-32 and
 // length trailer are the integrity check.
 func encodeSnapshot(w io.Writer, snap *snapshot) error {
+	return encodeSnapshotVersion(w, snap, snapshotVersion)
+}
+
+// encodeSnapshotVersion lets tests write an older format version.
+func encodeSnapshotVersion(w io.Writer, snap *snapshot, version uint32) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	if _, err := bw.WriteString(snapshotMagic); err != nil {
 		return err
 	}
 	var v [4]byte
-	binary.BigEndian.PutUint32(v[:], snapshotVersion)
+	binary.BigEndian.PutUint32(v[:], version)
 	if _, err := bw.Write(v[:]); err != nil {
 		return err
 	}
@@ -125,7 +136,7 @@ func decodeSnapshot(r io.Reader) (*snapshot, error) {
 	if string(head[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, errors.New("not a statsctl snapshot (bad magic header)")
 	}
-	if v := binary.BigEndian.Uint32(head[len(snapshotMagic):]); v != snapshotVersion {
+	if v := binary.BigEndian.Uint32(head[len(snapshotMagic):]); v != snapshotVersion && v != snapshotVersionDB0 {
 		return nil, fmt.Errorf("snapshot format version %d is not supported by this statsctl (it reads version %d)", v, snapshotVersion)
 	}
 	zr, err := gzip.NewReader(br)
