@@ -378,13 +378,9 @@ func (s *Store) restoreInto(m *miniredis.Miniredis, snap *snapshot) error {
 	return restoreAll(context.Background(), m, snap, s.now())
 }
 
-// dialMiniredis is a go-redis client over miniredis's in-memory connection:
-// no TCP, and it works whether or not the TCP listener is running.
-func dialMiniredis(m *miniredis.Miniredis, adminPW string) *redis.Client {
-	return dialMiniredisDB(m, adminPW, 0)
-}
-
-// dialMiniredisDB is dialMiniredis on database db.
+// dialMiniredisDB is a go-redis client on database db over miniredis's
+// in-memory connection: no TCP, and it works whether or not the TCP
+// listener is running.
 func dialMiniredisDB(m *miniredis.Miniredis, adminPW string, db int) *redis.Client {
 	var user string
 	if adminPW != "" {
@@ -554,7 +550,7 @@ func writeFileAtomic(path string, data []byte) error {
 // net.Pipe: a pipeline larger than its read buffer (a snapshot sends one
 // command per key) otherwise deadlocks, the server blocked writing a reply
 // nobody reads yet and the client blocked writing the rest of the pipeline.
-// Deadlines are not supported; dialMiniredis disables timeouts.
+// Deadlines are not supported; dialMiniredisDB disables timeouts.
 type drainedConn struct {
 	net.Conn
 	mu   sync.Mutex
