@@ -62,7 +62,13 @@ func TestServeEmbeddedAuth(t *testing.T) {
 	if err := conn.Select(ctx, 1).Err(); err != nil {
 		t.Fatalf("SELECT 1: %v", err)
 	}
-	if err := gs.XAdd(ctx, &redis.XAddArgs{Stream: "game_event_stream", Values: []string{
+	// This serve consumes database 0 (no --stream-db): the game server's
+	// connection selects it and XADDs on that same connection, as node
+	// redis does (TestServeStreamDB1 covers database 1).
+	if err := conn.Select(ctx, 0).Err(); err != nil {
+		t.Fatalf("SELECT 0: %v", err)
+	}
+	if err := conn.XAdd(ctx, &redis.XAddArgs{Stream: "game_event_stream", Values: []string{
 		"product_id", "exrps", "game_id", "g1", "type", "game_over", "winner_id", "ann", "loser_id", "bob"}}).Err(); err != nil {
 		t.Fatalf("XADD: %v", err)
 	}
