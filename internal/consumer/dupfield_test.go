@@ -59,3 +59,39 @@ func TestStreamEntryWithFieldTwiceIsDeadLettered(t *testing.T) {
 		}
 	})
 }
+
+// The raw XREADGROUP reply is decoded in RESP2 as in RESP3, and a --block
+// longer than the client's read timeout (5 s against 3 s) keeps working:
+// Do does not extend the read deadline by BLOCK as XReadGroup does, so
+// without the cap every idle read would end in an i/o timeout and a retry.
+func TestRawReadRESP2AndBlockBeyondReadTimeout(t *testing.T) {
+	srv := testredis.Start(t)
+	for _, proto := range []int{2, 3} {
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, Protocol: proto, ReadTimeout: 3 * time.Second})
+		t.Cleanup(func() { rdb.Close() })
+		ctx := context.Background()
+		rdb.FlushAll(ctx)
+		rdb.Do(ctx, "XADD", consumer.DefaultStream, "*", "product_id", "exrps", "type", "game_over",
+			"winner_id", "u1", "winner_id", "u2", "loser_id", "u3", "game_id", "g")
+		c, _, logs := newConsumer(t, rdb, consumer.Config{Block: 5 * time.Second})
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- c.Run(runCtx) }()
+		time.Sleep(7 * time.Second) // idle past one 5 s block and the 3 s read timeout
+		gameOver(t, rdb, "u4", "u5")
+		deadline := time.Now().Add(5 * time.Second)
+		for c.Status().Events < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("RESP%d: %v\n%s", proto, err, logs)
+		}
+		if s := c.Status(); s.Applied != 1 || s.Invalid != 1 {
+			t.Fatalf("RESP%d: status %+v, want 1 applied, 1 invalid\n%s", proto, s, logs)
+		}
+		if strings.Contains(logs.String(), "timeout") {
+			t.Fatalf("RESP%d: the idle reads timed out:\n%s", proto, logs)
+		}
+	}
+}

@@ -20,13 +20,13 @@ func (c *Consumer) process(ctx, abort context.Context, msgs []entry) error {
 	deleted := 0
 	for i, m := range msgs {
 		ids[i] = m.ID
-		if m.deleted {
+		if m.Deleted() {
 			// A pending entry deleted from the stream since delivery: it has
 			// nothing to apply; acknowledging it clears it from the group.
 			deleted++
 			continue
 		}
-		evs = append(evs, m.ev())
+		evs = append(evs, m.Event())
 	}
 	if deleted > 0 {
 		c.log.Info("acknowledging pending entries that were deleted from the stream", "count", deleted)

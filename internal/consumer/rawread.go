@@ -10,18 +10,8 @@ import (
 	"github.com/varcade/statsctl/internal/event"
 )
 
-// entry is one stream entry as Redis sent it: its fields in order, a field
-// given twice kept twice (go-redis's XMessage is a map and keeps only the
-// last one, which would let a duplicate field pass as a valid event).
-// deleted is a pending entry removed from the stream since its delivery.
-type entry struct {
-	ID      string
-	KV      []string
-	deleted bool
-}
-
-// ev is the entry as the event it carries.
-func (e entry) ev() event.Event { return event.FromStreamPairs(e.ID, e.KV) }
+// entry is one stream entry as Redis sent it, duplicate fields kept.
+type entry = event.StreamEntry
 
 // xreadgroup runs XREADGROUP through Do so the reply keeps every field.
 // Do waits only the client's ReadTimeout (XReadGroup adds BLOCK to it), so
@@ -75,47 +65,7 @@ func (c *Consumer) xautoclaim(ctx context.Context, start string) ([]entry, strin
 	return es, next, err
 }
 
-// parseEntries decodes an array of [id, [name, value, ...]] (the same shape
-// in RESP2 and RESP3); a nil field list is an entry deleted from the stream.
-func parseEntries(v any) ([]entry, error) {
-	if v == nil {
-		return nil, nil
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("stream entries are a %T, not an array", v)
-	}
-	out := make([]entry, 0, len(arr))
-	for _, x := range arr {
-		pair, ok := x.([]any)
-		if !ok || len(pair) != 2 {
-			return nil, fmt.Errorf("stream entry %v is not [id, fields]", x)
-		}
-		id, ok := pair[0].(string)
-		if !ok {
-			return nil, fmt.Errorf("stream entry id is a %T, not a string", pair[0])
-		}
-		if pair[1] == nil {
-			out = append(out, entry{ID: id, deleted: true})
-			continue
-		}
-		fs, ok := pair[1].([]any)
-		if !ok {
-			return nil, fmt.Errorf("fields of stream entry %s are a %T, not an array", id, pair[1])
-		}
-		kv := make([]string, len(fs))
-		for i, f := range fs {
-			switch s := f.(type) {
-			case string:
-				kv[i] = s
-			default:
-				kv[i] = fmt.Sprint(s)
-			}
-		}
-		out = append(out, entry{ID: id, KV: kv, deleted: len(kv) == 0})
-	}
-	return out, nil
-}
+func parseEntries(v any) ([]entry, error) { return event.StreamEntries(v) }
 
 // capBlock keeps BLOCK a quarter below the client's read timeout, so the
 // server answers (empty) before the client gives up on the connection.
