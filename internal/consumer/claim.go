@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // claimEvery is how often Run looks for entries to take over: twice per
@@ -17,12 +15,11 @@ func (c *Consumer) claimEvery() time.Duration { return max(c.cfg.ClaimAfter/2, 1
 func (c *Consumer) claim(ctx, abort context.Context) error {
 	start := "0-0"
 	for rounds := 0; ctx.Err() == nil && rounds < 1000; rounds++ {
-		var msgs []redis.XMessage
+		var msgs []entry
 		var next string
 		err := c.retry(ctx, abort, "claim pending entries", func(x context.Context) error {
 			var err error
-			msgs, next, err = c.stream.XAutoClaim(x, &redis.XAutoClaimArgs{Stream: c.cfg.Stream, Group: c.cfg.Group,
-				Consumer: c.cfg.Consumer, MinIdle: c.cfg.ClaimAfter, Start: start, Count: int64(c.cfg.Count)}).Result()
+			msgs, next, err = c.xautoclaim(x, start)
 			if err != nil && isNoGroup(err) {
 				if gerr := c.ensureGroup(x); gerr != nil {
 					return gerr

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
 )
@@ -15,20 +13,20 @@ import (
 // in that order: a crash at any point redelivers the batch, and both the
 // apply script and the dead-letter script skip what they did before. All of
 // it runs under abort alone: a stop does not cut short a batch in hand.
-func (c *Consumer) process(ctx, abort context.Context, msgs []redis.XMessage) error {
+func (c *Consumer) process(ctx, abort context.Context, msgs []entry) error {
 	began := c.cfg.Now()
 	evs := make([]event.Event, 0, len(msgs))
 	ids := make([]string, len(msgs))
 	deleted := 0
 	for i, m := range msgs {
 		ids[i] = m.ID
-		if len(m.Values) == 0 {
+		if m.Deleted() {
 			// A pending entry deleted from the stream since delivery: it has
 			// nothing to apply; acknowledging it clears it from the group.
 			deleted++
 			continue
 		}
-		evs = append(evs, event.FromStream(m.ID, m.Values))
+		evs = append(evs, m.Event())
 	}
 	if deleted > 0 {
 		c.log.Info("acknowledging pending entries that were deleted from the stream", "count", deleted)

@@ -38,7 +38,7 @@ type readAhead struct {
 }
 
 type readResult struct {
-	msgs []redis.XMessage
+	msgs []entry
 	err  error
 }
 
@@ -83,15 +83,10 @@ func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, e
 // read runs one XREADGROUP. It runs under abort, so entries the server
 // hands over are processed even if a stop arrives meanwhile; a stop only
 // ends the retrying of a failed read.
-func (c *Consumer) read(ctx, abort context.Context, from string, block time.Duration) ([]redis.XMessage, error) {
-	var msgs []redis.XMessage
+func (c *Consumer) read(ctx, abort context.Context, from string, block time.Duration) ([]entry, error) {
+	var msgs []entry
 	err := c.retry(ctx, abort, "read stream", func(x context.Context) error {
-		args := &redis.XReadGroupArgs{Group: c.cfg.Group, Consumer: c.cfg.Consumer,
-			Streams: []string{c.cfg.Stream, from}, Count: int64(c.cfg.Count), Block: -1}
-		if block > 0 {
-			args.Block = block
-		}
-		res, err := c.stream.XReadGroup(x, args).Result()
+		res, err := c.xreadgroup(x, from, block)
 		if errors.Is(err, redis.Nil) {
 			msgs = nil
 			return nil
@@ -106,10 +101,7 @@ func (c *Consumer) read(ctx, abort context.Context, from string, block time.Dura
 			}
 			return fmt.Errorf("read %s as %s/%s: %w", c.cfg.Stream, c.cfg.Group, c.cfg.Consumer, err)
 		}
-		msgs = nil
-		if len(res) > 0 {
-			msgs = res[0].Messages
-		}
+		msgs = res
 		return nil
 	})
 	return msgs, err

@@ -70,6 +70,8 @@ type Event struct {
 	ID     string
 	Fields map[string]string
 	Src    Source
+
+	dup string // a field the stream entry gave twice; Validate refuses it
 }
 
 // Get returns a field's value and whether it is present and non-empty; an
@@ -109,6 +111,9 @@ func (e Event) String() string {
 // sizes within limits, valid UTF-8, and a well-formed product id. It does not
 // know handler-specific fields; handlers report those.
 func (e Event) Validate() error {
+	if e.dup != "" {
+		return fmt.Errorf("field %q appears twice", e.dup)
+	}
 	if len(e.Fields) > MaxFields {
 		return fmt.Errorf("%d fields, more than the %d allowed", len(e.Fields), MaxFields)
 	}

@@ -22,7 +22,7 @@ type StreamSource struct {
 	Page int64 // entries per XRANGE; 0 = 1000
 
 	last string
-	buf  []redis.XMessage
+	buf  []event.StreamEntry
 }
 
 // Next returns the next stream entry as an event.
@@ -36,7 +36,13 @@ func (s *StreamSource) Next() (event.Event, error) {
 		if page <= 0 {
 			page = 1000
 		}
-		msgs, err := s.RDB.XRangeN(s.Ctx, s.Key, start, "+", page).Result()
+		// Do, not XRangeN: go-redis's XMessage is a map and would hide a
+		// field given twice, which the stream must refuse like JSONL does.
+		reply, err := s.RDB.Do(s.Ctx, "XRANGE", s.Key, start, "+", "COUNT", page).Result()
+		if err != nil {
+			return event.Event{}, fmt.Errorf("read stream %s after %q: %w", s.Key, s.last, err)
+		}
+		msgs, err := event.StreamEntries(reply)
 		if err != nil {
 			return event.Event{}, fmt.Errorf("read stream %s after %q: %w", s.Key, s.last, err)
 		}
@@ -48,5 +54,5 @@ func (s *StreamSource) Next() (event.Event, error) {
 	m := s.buf[0]
 	s.buf = s.buf[1:]
 	s.last = m.ID
-	return event.FromStream(m.ID, m.Values), nil
+	return m.Event(), nil
 }
