@@ -19,7 +19,7 @@ import (
 // very ids. Before the fix the consumer took the entries for duplicates and
 // silently dropped them; now external ids live in their own marker space,
 // so every stream entry is applied, and a POSTed id is still idempotent.
-func TestPostedIDsCannotSuppressStreamEntries(t *testing.T) {
+func TestFaultPostedIDsCannotSuppressStreamEntries(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.WriteToken = testToken })
 	auth := []string{"Authorization", "Bearer " + testToken}
 	ctx := context.Background()
