@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type Options struct {
 	Store         func(context.Context) (*store.Store, error)
 	RenderOptions func() (render.Options, error)
 	WantsTable    func() bool
+	Now           func() time.Time
 
 	Product string
 	Board   string
@@ -35,7 +37,7 @@ type Options struct {
 // NewCmd builds the command. runF, when not nil, runs instead of the
 // query with the parsed options (for tests); root.go passes nil.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
+	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable, Now: f.Now}
 	c := &cobra.Command{
 		Use:   "leaderboard PRODUCT",
 		Short: "Show a product's leaderboard",
@@ -98,6 +100,10 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	table := o.WantsTable()
+	if o.Around == "" && o.Limit == 0 && !table {
+		return export(ctx, o, st, board, ropts)
+	}
 	var page store.Page
 	if o.Around != "" {
 		n := o.Limit / 2
@@ -115,7 +121,6 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	entries := page.Entries
-	table := o.WantsTable()
 	if len(entries) > 0 || !table {
 		if err := render.Leaderboard(o.IO.Out, entries, ropts); err != nil {
 			return err

@@ -22,6 +22,8 @@ type Progress struct {
 	enabled bool
 	total   int64
 	now     func() time.Time
+	verb    string // "replaying"
+	unit    string // "events"
 
 	mu       sync.Mutex
 	start    time.Time
@@ -40,7 +42,17 @@ func NewProgress(w io.Writer, enabled bool, total int64, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Progress{w: w, enabled: enabled && w != nil, total: total, now: now, start: now()}
+	return &Progress{w: w, enabled: enabled && w != nil, total: total, now: now, start: now(), verb: "replaying", unit: "events"}
+}
+
+// Counting makes the line count things other than replayed events (an
+// export's players): "exporting: 12.0% 120000 players (80000 players/s)".
+// Update's first argument is then the count done out of the total.
+func (p *Progress) Counting(verb, unit string) *Progress {
+	if p != nil {
+		p.verb, p.unit = verb, unit
+	}
+	return p
 }
 
 // Update reports that doneBytes of the input have been consumed and events
@@ -93,15 +105,15 @@ func (p *Progress) Done() {
 
 func (p *Progress) format(doneBytes, events int64, elapsed time.Duration) string {
 	var b strings.Builder
-	b.WriteString("replaying:")
+	b.WriteString(p.verb + ":")
 	if p.total > 0 {
 		pct := float64(doneBytes) / float64(p.total) * 100
 		pct = min(max(pct, 0), 100)
 		fmt.Fprintf(&b, " %5.1f%%", pct)
 	}
-	fmt.Fprintf(&b, " %d events", events)
+	fmt.Fprintf(&b, " %d %s", events, p.unit)
 	if secs := elapsed.Seconds(); secs > 0 {
-		fmt.Fprintf(&b, " (%.0f events/s)", float64(events)/secs)
+		fmt.Fprintf(&b, " (%.0f %s/s)", float64(events)/secs, p.unit)
 	}
 	return b.String()
 }

@@ -167,3 +167,15 @@ func TestProgressConcurrentUpdates(t *testing.T) {
 		t.Errorf("unexpected output: %q", buf.String())
 	}
 }
+
+// An export counts players, not replayed events.
+func TestProgressCounting(t *testing.T) {
+	var buf bytes.Buffer
+	clk := newClock()
+	p := NewProgress(&buf, true, 1000, clk.now).Counting("exporting", "players")
+	clk.advance(2 * time.Second)
+	p.Update(250, 250)
+	if got, want := buf.String(), "\rexporting:  25.0% 250 players (125 players/s)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

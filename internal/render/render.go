@@ -229,13 +229,23 @@ type jsonEntry struct {
 	Score  json.Number `json:"score"`
 }
 
+// toJSONEntry is one entry as `-o json` writes it, whether in one array
+// (Leaderboard) or streamed (LeaderboardStream).
+func toJSONEntry(e store.Entry) (jsonEntry, error) {
+	if math.IsInf(e.Score, 0) || math.IsNaN(e.Score) {
+		return jsonEntry{}, fmt.Errorf("render: score %v of %q cannot be represented in JSON", e.Score, e.UserID)
+	}
+	return jsonEntry{Rank: e.Rank, UserID: e.UserID, Score: json.Number(fullScore(e.Score))}, nil
+}
+
 func leaderboardJSON(w io.Writer, entries []store.Entry) error {
 	out := make([]jsonEntry, 0, len(entries)) // non-nil: encodes as [] not null
 	for _, e := range entries {
-		if math.IsInf(e.Score, 0) || math.IsNaN(e.Score) {
-			return fmt.Errorf("render: score %v of %q cannot be represented in JSON", e.Score, e.UserID)
+		je, err := toJSONEntry(e)
+		if err != nil {
+			return err
 		}
-		out = append(out, jsonEntry{Rank: e.Rank, UserID: e.UserID, Score: json.Number(fullScore(e.Score))})
+		out = append(out, je)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // user ids are data, not HTML

@@ -12,6 +12,7 @@ import (
 //	<ns>:{<product>}:stats:<user>    hash, stat name -> integer or text
 //	<ns>:{<product>}:seen:<bucket>   hash, event id -> 1 (applied-event markers)
 //	<ns>:{<product>}:rt:<board>      hash, user id -> rating state (stateful boards)
+//	<ns>:{<product>}:export:<board>:<token>  sorted set, an export's snapshot of a board (expires)
 //	<ns>:products                    set of products that have data
 //
 // Scratch, when set, is appended to board, rating-state and marker key
@@ -63,6 +64,14 @@ func ExternalID(id string) string {
 		return ""
 	}
 	return externalPrefix + id
+}
+
+// Export is a snapshot of one board taken for one export (`leaderboard
+// --limit 0 -o csv|json`): a copy under the product's hash tag, so it sits
+// on the board's slot, with a short TTL so a killed export leaves nothing
+// behind for long. token makes each export's copy its own.
+func (k Keys) Export(product, board, token string) string {
+	return k.tag(product) + "export:" + board + ":" + token
 }
 
 // Products is the set of product ids that have received data.

@@ -174,7 +174,13 @@ func (s *Store) Products(ctx context.Context) ([]string, error) {
 }
 
 func (s *Store) runRead(ctx context.Context, product, board string, args ...any) ([]any, error) {
-	v, err := s.read.Run(ctx, s.rdb, []string{s.keys.Board(product, board)}, args...).Result()
+	return s.runReadKey(ctx, s.keys.Board(product, board), args...)
+}
+
+// runReadKey runs a read query on any sorted set laid out like a board (a
+// board, or an export's snapshot of one).
+func (s *Store) runReadKey(ctx context.Context, key string, args ...any) ([]any, error) {
+	v, err := s.read.Run(ctx, s.rdb, []string{key}, args...).Result()
 	if err != nil {
 		return nil, err
 	}

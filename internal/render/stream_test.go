@@ -1,0 +1,69 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/varcade/statsctl/internal/store"
+)
+
+// A streamed export is byte for byte what Leaderboard writes for the same
+// entries, however they are split into pages: programs cannot tell them
+// apart.
+func TestLeaderboardStreamMatchesLeaderboard(t *testing.T) {
+	hostile := append(sampleEntries(), store.Entry{Rank: 6, UserID: "<script>\x1b[2J\n\t\"x\"", Score: -0.5})
+	for _, f := range []Format{FormatJSON, FormatCSV} {
+		for _, entries := range [][]store.Entry{nil, sampleEntries()[:1], hostile} {
+			var want bytes.Buffer
+			if err := Leaderboard(&want, entries, Options{Format: f}); err != nil {
+				t.Fatal(err)
+			}
+			for _, size := range []int{1, 2, 100} {
+				var got bytes.Buffer
+				s, err := NewLeaderboardStream(&got, Options{Format: f})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < len(entries); i += size {
+					if err := s.Write(entries[i:min(i+size, len(entries))]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want.String() {
+					t.Errorf("%s, %d entries in pages of %d:\n got %q\nwant %q", f, len(entries), size, got.String(), want.String())
+				}
+			}
+		}
+	}
+}
+
+// Tables are not streamed, and a score JSON cannot carry is an error, as in
+// Leaderboard.
+func TestLeaderboardStreamRefuses(t *testing.T) {
+	if _, err := NewLeaderboardStream(&bytes.Buffer{}, Options{Format: FormatTable}); err == nil {
+		t.Error("a table stream was accepted")
+	}
+	s, err := NewLeaderboardStream(&bytes.Buffer{}, Options{Format: FormatJSON})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write([]store.Entry{{Rank: 1, UserID: "a", Score: math.Inf(1)}}); err == nil {
+		t.Error("an infinite score was written as JSON")
+	}
+}
+
+// A write error (stdout closed by `head`) stops the export at that page.
+func TestLeaderboardStreamWriteError(t *testing.T) {
+	s, err := NewLeaderboardStream(failWriter{}, Options{Format: FormatCSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(sampleEntries()); !errors.Is(err, errBoom) {
+		t.Error("a failing writer went unnoticed")
+	}
+}
