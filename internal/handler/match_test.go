@@ -50,7 +50,11 @@ func TestParseMatchOverRefuses(t *testing.T) {
 	}{
 		{match(`[["a"],["b"]]`, "", ""), ResultRules{}, ReasonMissingField, "ranks or scores"},
 		{event.Event{Fields: map[string]string{"type": "match_over", "ranks": "[1,2]"}}, ResultRules{}, ReasonMissingField, "without teams"},
-		{func() event.Event { e := match(`[["a"],["b"]]`, "ranks", "[1,2]"); e.Fields["scores"] = "[1,2]"; return e }(), ResultRules{}, ReasonMalformed, "both"},
+		{func() event.Event {
+			e := match(`[["a"],["b"]]`, "ranks", "[1,2]")
+			e.Fields["scores"] = "[1,2]"
+			return e
+		}(), ResultRules{}, ReasonMalformed, "both"},
 		{match(`[["a"],["b"]`, "ranks", "[1,2]"), ResultRules{}, ReasonMalformed, "teams is not a JSON list"},
 		{match(`[["a"],["b"]] [["c"]]`, "ranks", "[1,2]"), ResultRules{}, ReasonMalformed, "trailing"},
 		{match(`[["a"],[1]]`, "ranks", "[1,2]"), ResultRules{}, ReasonMalformed, "not a JSON list"},
