@@ -15,7 +15,7 @@ import (
 type OpenSkill struct {
 	Board string
 	Model rating.OpenSkill
-	Z     float64 // ordinal's sigma multiple; 0 = rating.DefaultOSZ
+	Z     float64 // the ordinal's sigma multiple (NewOpenSkill: 3); 0 ranks by mu
 	Rules ResultRules
 }
 
@@ -33,12 +33,7 @@ var _ Rebinder = OpenSkill{}
 // Needs names every player's skill of a game_over or match_over.
 func (s OpenSkill) Needs(ev event.Event) []Ref { return resultNeeds(s.Board, s.Rules, ev) }
 
-func (s OpenSkill) z() float64 {
-	if s.Z == 0 {
-		return rating.DefaultOSZ
-	}
-	return s.Z
-}
+func (s OpenSkill) z() float64 { return s.Z }
 
 // skill reads one player's skill; a player without state is new.
 func (s OpenSkill) skill(cur Values, user string) (rating.Skill, RatingState, error) {
