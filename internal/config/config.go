@@ -284,7 +284,8 @@ var scorerKeys = map[string][]string{
 	"wins":    {"name", "scorer"},
 	"elo":     {"name", "scorer", "k", "initial"},
 	"glicko2": {"name", "scorer", "rating", "rd", "volatility", "tau", "period", "rank_by"},
-	"openskill": openSkillKeys,
+
+	"openskill": openSkillKeys, // results.go
 }
 
 func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
