@@ -5,6 +5,7 @@ package predict
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,6 +20,10 @@ const (
 	MaxTeams   = handler.DefaultMaxTeams
 	MaxPlayers = handler.DefaultMaxPlayers
 )
+
+// ErrDamaged marks a stored rating state that cannot be read: the data
+// needs repair (rebuild the board), retrying does not help.
+var ErrDamaged = errors.New("unreadable rating state")
 
 // Result is a prediction for the teams asked about, on one board.
 type Result struct {
@@ -112,7 +117,7 @@ func Predict(ctx context.Context, st *store.Store, prod handler.Product, product
 	}
 	p, err := pr.Predict(teams, snapshotValues{snap: snaps[product]})
 	if err != nil {
-		return Result{}, fmt.Errorf("predict on %s/%s: %w", product, board, err)
+		return Result{}, fmt.Errorf("predict on %s/%s: %w: %v (statsctl rebuild %s --board %s recomputes it)", product, board, ErrDamaged, err, product, board)
 	}
 	return Result{Product: product, Board: board, Teams: teams, Prediction: p}, nil
 }
