@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/varcade/statsctl/internal/event"
@@ -104,4 +105,13 @@ func (s OpenSkill) Describe(board, state string) [][2]string {
 		{board + "_sigma", strconv.FormatFloat(st.RD, 'f', 3, 64)},
 		{board + "_games", strconv.FormatInt(st.Games, 10)},
 	}
+}
+
+// Summary describes the board's model for `config check`.
+func (s OpenSkill) Summary() string {
+	model := "plackett_luce"
+	if s.Model.Model == rating.BradleyTerryFull {
+		model = "bradley_terry_full"
+	}
+	return fmt.Sprintf("openskill %s, mu %.4g, sigma %.4g, beta %.4g, tau %.4g, rank by mu-%gsigma", model, s.Model.Mu, s.Model.Sigma, s.Model.Beta, s.Model.Tau, s.Z)
 }
