@@ -18,6 +18,7 @@ import (
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
 	"github.com/varcade/statsctl/cmd/migrate"
+	"github.com/varcade/statsctl/cmd/predict"
 	"github.com/varcade/statsctl/cmd/rebuild"
 	"github.com/varcade/statsctl/cmd/record"
 	"github.com/varcade/statsctl/cmd/serve"
@@ -80,6 +81,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		configcmd.NewCmd(f),
 		rebuild.NewCmd(f, nil),
 		migrate.NewCmd(f),
+		predict.NewCmd(f, nil),
 	)
 	return root
 }

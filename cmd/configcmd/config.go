@@ -119,6 +119,8 @@ func scorer(h handler.Handler) string {
 			by = "rating-2RD"
 		}
 		return fmt.Sprintf("glicko2, tau %v, period %v, rank by %s", s.Tau, s.Period, by)
+	case handler.OpenSkill:
+		return s.Summary()
 	}
 	return fmt.Sprintf("%T", h)
 }

@@ -228,7 +228,7 @@ func (p *parser) strs(n *yaml.Node, what string) []string {
 
 func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 	what := "product " + name
-	f := p.mapping(n, what, "boards", "stats", "stat_order")
+	f := p.mapping(n, what, "boards", "stats", "stat_order", "results", "result_stats")
 	var prod handler.Product
 	bn, ok := f["boards"]
 	switch {
@@ -271,6 +271,12 @@ func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 	if on, ok := f["stat_order"]; ok {
 		prod.StatOrder = p.strs(on, what+" stat_order")
 	}
+	if v, ok := f["result_stats"]; ok {
+		prod.Stats = append(prod.Stats, p.resultStats(v, what)...)
+	}
+	if rn, ok := f["results"]; ok {
+		prod = prod.WithResultRules(p.results(rn, what))
+	}
 	return prod, rules
 }
 
@@ -278,6 +284,8 @@ var scorerKeys = map[string][]string{
 	"wins":    {"name", "scorer"},
 	"elo":     {"name", "scorer", "k", "initial"},
 	"glicko2": {"name", "scorer", "rating", "rd", "volatility", "tau", "period", "rank_by"},
+
+	"openskill": openSkillKeys, // results.go
 }
 
 func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
@@ -294,9 +302,9 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	allowed, ok := scorerKeys[scorer]
 	if !ok {
 		if scorer == "" {
-			p.errorf(n, "%s: board has no scorer (want wins, elo or glicko2)", product)
+			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2 or openskill)", product)
 		} else {
-			p.errorf(n, "%s: unknown scorer %q (want wins, elo or glicko2)", product, scorer)
+			p.errorf(n, "%s: unknown scorer %q (want wins, elo, glicko2 or openskill)", product, scorer)
 		}
 		return handler.Board{}, false
 	}
@@ -356,6 +364,8 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 			}
 		}
 		h = g
+	case "openskill":
+		h = p.openSkill(f, name, what)
 	}
 	return handler.Board{Name: name, Scorer: h}, len(p.errs) == before
 }

@@ -28,7 +28,7 @@ const (
 // is counted as "(other)" to keep the label set small.
 var knownTypes = map[string]bool{
 	event.TypeGameOver: true, event.TypeGameplay: true, event.TypeStateChange: true,
-	"game_removed": true, "player_disconnect": true,
+	"game_removed": true, "player_disconnect": true, "match_over": true,
 }
 
 // Metrics are the consumer's Prometheus metrics, registered on a registry

@@ -66,38 +66,36 @@ func ParseGameOver(ev event.Event) (res GameResult, ok bool, err error) {
 // what they had, entering the board at 0 after their first game. Both are
 // increments, so no current values are needed and concurrent consumers can
 // never lose an update.
-type Wins struct{ Board string }
+//
+// A match_over gives every first-placed player (all of a tied first) a
+// point; a draw (everyone first) gives nobody one. See results.go.
+type Wins struct {
+	Board string
+	Rules ResultRules
+}
 
-// Handle scores a game_over; other events are not its business.
+// Handle scores a game_over or match_over; other events are not its business.
 func (s Wins) Handle(ev event.Event, _ Values) ([]Change, error) {
-	g, ok, err := ParseGameOver(ev)
+	res, ok, err := s.Rules.ParseResult(ev)
 	if !ok || err != nil {
 		return nil, err
 	}
-	return []Change{
-		{Op: ScoreAdd, Board: s.Board, User: g.Winner, Num: 1},
-		{Op: ScoreEnsure, Board: s.Board, User: g.Loser, Num: 0},
-	}, nil
+	return winsChanges(s.Board, res), nil
 }
 
 // GameOverStats counts games, wins and losses for both players of any
 // product. Both players get all three fields from their first game on.
-type GameOverStats struct{}
+// Draws and match_over results add the fields of results.go's
+// resultStats; a game_over that is no draw writes exactly the three.
+type GameOverStats struct{ Rules ResultRules }
 
-// Handle counts a game_over; other events are not its business.
-func (GameOverStats) Handle(ev event.Event, _ Values) ([]Change, error) {
-	g, ok, err := ParseGameOver(ev)
+// Handle counts a game_over or match_over; other events are not its business.
+func (s GameOverStats) Handle(ev event.Event, _ Values) ([]Change, error) {
+	res, ok, err := s.Rules.ParseResult(ev)
 	if !ok || err != nil {
 		return nil, err
 	}
-	return []Change{
-		{Op: StatAdd, User: g.Winner, Field: StatGames, Int: 1},
-		{Op: StatAdd, User: g.Winner, Field: StatWins, Int: 1},
-		{Op: StatAdd, User: g.Winner, Field: StatLosses, Int: 0},
-		{Op: StatAdd, User: g.Loser, Field: StatGames, Int: 1},
-		{Op: StatAdd, User: g.Loser, Field: StatWins, Int: 0},
-		{Op: StatAdd, User: g.Loser, Field: StatLosses, Int: 1},
-	}, nil
+	return resultStats(res), nil
 }
 
 // ExrpsWeapons counts each player's weapon picks in Rock Paper Scissors
@@ -136,7 +134,7 @@ func DefaultProduct() Product {
 	return Product{
 		Boards:    []Board{{Name: DefaultBoardName, Scorer: Wins{Board: DefaultBoardName}}},
 		Stats:     []Handler{GameOverStats{}},
-		StatOrder: []string{StatGames, StatWins, StatLosses},
+		StatOrder: []string{StatGames, StatWins, StatLosses, StatDraws, StatMatches, StatPodiums, StatPlacementSum},
 	}
 }
 
@@ -149,7 +147,7 @@ func Exrps() Product {
 	p := DefaultProduct()
 	p.Stats = append(p.Stats, ExrpsWeapons{})
 	// The portal's stat_ordering for exrps.
-	p.StatOrder = []string{StatGames, StatWins, StatLosses,
+	p.StatOrder = []string{StatGames, StatWins, StatLosses, StatDraws,
 		"rock_selection_count", "paper_selection_count", "scissors_selection_count", "botch_selection_count"}
 	return p
 }

@@ -109,7 +109,7 @@ const (
 
 // Reasons lists every reason code, for validating configuration.
 func Reasons() []string {
-	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue}
+	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue, ReasonMatchTooLarge}
 }
 
 // Invalidf builds an Invalid with a formatted detail.

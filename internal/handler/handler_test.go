@@ -110,7 +110,7 @@ func TestRegistryFallsBackToDefault(t *testing.T) {
 	if r.Lookup("anything").DefaultBoard() != "wins" || !r.Lookup("exrps").HasBoard("wins") || r.Lookup("exrps").HasBoard("elo") {
 		t.Fatal("boards")
 	}
-	for _, bad := range []Product{{}, {Boards: []Board{{Name: "a"}}}, {Boards: []Board{{Name: "a", Scorer: Wins{"a"}}, {Name: "a", Scorer: Wins{"a"}}}}} {
+	for _, bad := range []Product{{}, {Boards: []Board{{Name: "a"}}}, {Boards: []Board{{Name: "a", Scorer: Wins{Board: "a"}}, {Name: "a", Scorer: Wins{Board: "a"}}}}} {
 		if r.Register("p", bad) == nil {
 			t.Errorf("registered %+v", bad)
 		}

@@ -93,24 +93,17 @@ func readState(cur Values, board, user string) (RatingState, bool, error) {
 	return st, true, nil
 }
 
-func gameNeeds(board string, ev event.Event) []Ref {
-	g, ok, err := ParseGameOver(ev)
-	if !ok || err != nil {
-		return nil
-	}
-	return []Ref{{Board: board, User: g.Winner}, {Board: board, User: g.Loser}}
-}
-
 // Elo rates players by the Elo system on one board. K > 0 is a constant
 // K-factor; K == 0 uses FIDE's K by games played and rating.
 type Elo struct {
 	Board   string
 	K       float64
 	Initial float64 // rating of a new player; 0 = rating.DefaultElo
+	Rules   ResultRules
 }
 
-// Needs names both players' ratings of a game_over.
-func (s Elo) Needs(ev event.Event) []Ref { return gameNeeds(s.Board, ev) }
+// Needs names every player's rating of a game_over or match_over.
+func (s Elo) Needs(ev event.Event) []Ref { return resultNeeds(s.Board, s.Rules, ev) }
 
 func (s Elo) initial() float64 {
 	if s.Initial == 0 {
@@ -126,8 +119,13 @@ func (s Elo) k(st RatingState) float64 {
 	return rating.FIDEK(st.Games, st.Rating)
 }
 
-// Handle rates a game_over from both players' current ratings.
-func (s Elo) Handle(ev event.Event, cur Values) ([]Change, error) {
+// Handle rates a game_over (a draw scores 1/2) or a match_over from every
+// player's current rating, by the pairwise decomposition of teams.go.
+func (s Elo) Handle(ev event.Event, cur Values) ([]Change, error) { return s.handleResult(ev, cur) }
+
+// handleGameOver is the 1v1 rule handleResult reduces to, kept as the
+// reference the decomposition is tested against.
+func (s Elo) handleGameOver(ev event.Event, cur Values) ([]Change, error) {
 	g, ok, err := ParseGameOver(ev)
 	if !ok || err != nil {
 		return nil, err
@@ -181,10 +179,11 @@ type Glicko2 struct {
 	Tau          float64       // 0 = rating.DefaultTau
 	Period       time.Duration // inactivity unit for RD growth
 	Conservative bool          // rank by rating - 2*RD instead of rating
+	Rules        ResultRules
 }
 
-// Needs names both players' ratings of a game_over.
-func (s Glicko2) Needs(ev event.Event) []Ref { return gameNeeds(s.Board, ev) }
+// Needs names every player's rating of a game_over or match_over.
+func (s Glicko2) Needs(ev event.Event) []Ref { return resultNeeds(s.Board, s.Rules, ev) }
 
 func (s Glicko2) start() rating.Glicko {
 	p := s.Initial
@@ -217,9 +216,14 @@ func (s Glicko2) player(cur Values, user string, now int64, hasNow bool) (rating
 	return p, st, nil
 }
 
-// Handle rates a game_over from both players' current ratings, each first
-// widened for the time since their last game.
-func (s Glicko2) Handle(ev event.Event, cur Values) ([]Change, error) {
+// Handle rates a game_over (a draw scores 1/2) or a match_over from every
+// player's current rating, each first widened for the time since their
+// last game, by the decomposition of teams.go.
+func (s Glicko2) Handle(ev event.Event, cur Values) ([]Change, error) { return s.handleResult(ev, cur) }
+
+// handleGameOver is the 1v1 rule handleResult reduces to, kept as the
+// reference the decomposition is tested against.
+func (s Glicko2) handleGameOver(ev event.Event, cur Values) ([]Change, error) {
 	g, ok, err := ParseGameOver(ev)
 	if !ok || err != nil {
 		return nil, err
