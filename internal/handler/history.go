@@ -73,3 +73,14 @@ func (h History) HistoryPoints(ev event.Event, changes []Change) []Change {
 func PeriodClosePoint(instance, user string, closedAt int64, rank int64, h History) Change {
 	return Change{Op: HistoryPoint, Board: instance, User: user, Int: closedAt, Num: float64(rank), Str: HistoryPeriodClose, History: h}
 }
+
+// KeepsHistory reports whether the product's board keeps history, so the
+// CLI and the API refuse a history query alike.
+func (p Product) KeepsHistory(board string) bool {
+	for _, b := range p.Boards {
+		if b.Name == board {
+			return b.History.On()
+		}
+	}
+	return false
+}
