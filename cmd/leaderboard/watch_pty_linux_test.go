@@ -72,6 +72,45 @@ func TestWatch(t *testing.T) {
 	bin := e2etest.NewBinary(t)
 	t.Run("pseudo-terminal", func(t *testing.T) { watchInPseudoTerminal(t, bin.Path(t)) })
 	t.Run("not a terminal", func(t *testing.T) { watchNotATerminal(t, bin.Path(t)) })
+	t.Run("ctrl-c and around", func(t *testing.T) { watchCtrlCAround(t, bin.Path(t)) })
+}
+
+// watchCtrlCAround: --around a player not on the board yet shows the
+// waiting note, then the player once they play; Ctrl-C (a key in the raw
+// terminal, not a signal) ends the watch with exit 0.
+func watchCtrlCAround(t *testing.T, bin string) {
+	srv := testredis.Start(t)
+	env := append(os.Environ(), "NO_COLOR=1", "TERM=xterm-256color", "STATSCTL_REDIS_URL="+srv.URL(), "STATSCTL_DATA_DIR="+t.TempDir())
+	cmd := exec.Command(bin, "leaderboard", "exrps", "--watch", "--around", "zed", "--limit", "2")
+	cmd.Env = env
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer tty.Close()
+	var scr screen
+	go func() { _, _ = ioCopy(&scr, tty) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	scr.waitFor(t, "waiting", `zed is not on the wins board of exrps yet; waiting`)
+	rec := exec.Command(bin, "record", "exrps", "zed", "amy")
+	rec.Env = env
+	if out, err := rec.CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	scr.waitFor(t, "zed arrived", `│ +1 │ +new │ zed +│ +1 │`, `│ +2 │ +new │ amy +│ +0 │`)
+	if _, err := tty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("ctrl-c: the watch ended with %v, want exit 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ctrl-c: the watch did not exit within 10 s")
+	}
 }
 
 func watchInPseudoTerminal(t *testing.T, bin string) {

@@ -49,11 +49,11 @@ type Tracker struct {
 }
 
 // Mark gives every entry its movement against the first frame it saw; the
-// first call (the first frame with rows) sets that baseline, so all its
-// rows are "same". A player not in view then is "new" for the whole watch.
+// first call sets that baseline (an empty one when the watch began on an
+// empty board, or before the --around player played), so its rows are
+// "same". A player not in view then is "new" for the whole watch.
 func (t *Tracker) Mark(entries []store.Entry) []render.MovedEntry {
-	first := t.start == nil && len(entries) > 0
-	if first {
+	if t.start == nil {
 		t.start = make(map[string]int64, len(entries))
 		for _, e := range entries {
 			t.start[e.UserID] = e.Rank
@@ -88,6 +88,7 @@ func frame(ctx context.Context, fetch Fetch, tr *Tracker, o Options) (render.Sna
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.Note = o.NotFound
+		tr.Mark(nil) // the watch began with nobody in view
 		return s, nil
 	case err != nil:
 		return s, err

@@ -34,13 +34,17 @@ func moves(rows []render.MovedEntry) string {
 	return strings.TrimSpace(b.String())
 }
 
-// The baseline is the first frame with rows, so a watch started on an
-// empty board takes its first filled frame as the start.
+// The baseline is the first frame, so a watch started on an empty board
+// shows everyone who arrives as new.
 func TestTrackerMovementSinceStart(t *testing.T) {
-	var tr Tracker
-	if got := moves(tr.Mark(nil)); got != "" {
+	var empty Tracker
+	if got := moves(empty.Mark(nil)); got != "" {
 		t.Fatalf("empty frame: %q", got)
 	}
+	if got := moves(empty.Mark(entries("a", 1))); got != "a:new" {
+		t.Fatalf("after an empty start: %q", got)
+	}
+	var tr Tracker
 	if got := moves(tr.Mark(entries("a", 1, "b", 2, "c", 2))); got != "a:same b:same c:same" {
 		t.Fatalf("first frame: %q", got)
 	}
