@@ -32,6 +32,11 @@ type Options struct {
 	Limit   int64
 	Offset  int64
 	Around  string
+
+	// Watch, Interval and Count are --watch (watch.go).
+	Watch    bool
+	Interval time.Duration
+	Count    int
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
@@ -43,7 +48,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Show a product's leaderboard",
 		Example: `  statsctl leaderboard exrps
   statsctl leaderboard exrps --limit 0 -o csv > board.csv
-  statsctl leaderboard exrps --around u42`,
+  statsctl leaderboard exrps --around u42
+  statsctl leaderboard exrps --watch
+  statsctl leaderboard exrps --watch --count 3 -o json | jq .`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -61,6 +68,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	c.Flags().Int64Var(&o.Limit, "limit", 10, "number of players to show; 0 shows all")
 	c.Flags().Int64Var(&o.Offset, "offset", 0, "skip this many players from the top")
 	c.Flags().StringVar(&o.Around, "around", "", "show the players around this user instead of the top")
+	addWatchFlags(c, o)
 	return c
 }
 
@@ -75,6 +83,9 @@ func (o *Options) check() error {
 	}
 	if o.Around != "" && o.Offset != 0 {
 		return cmdutil.UsageErrorf("--around and --offset cannot be used together")
+	}
+	if err := o.checkWatch(); err != nil {
+		return err
 	}
 	if o.Around != "" {
 		return cmdutil.CheckUser(o.Around)
@@ -99,6 +110,9 @@ func run(ctx context.Context, o *Options) error {
 	st, err := o.Store(ctx)
 	if err != nil {
 		return err
+	}
+	if o.Watch {
+		return runWatch(ctx, o, st, board, ropts)
 	}
 	table := o.WantsTable()
 	if o.Around == "" && o.Limit == 0 && !table {

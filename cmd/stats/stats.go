@@ -25,20 +25,26 @@ type Options struct {
 
 	Product string
 	User    string
+
+	// History and Board are --history [--board B] (history.go).
+	History bool
+	Board   string
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
 // query with the parsed options (for tests); root.go passes nil.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "stats PRODUCT USER",
 		Short: "Show a player's statistics in a product",
 		Long: `Show a player's statistics in a product: the counters its stats rules keep
 (games, wins, losses...) and, for each rating board, the player's rating
 (<board>_rating, <board>_games; Glicko-2 adds <board>_rd and <board>_volatility).`,
 		Example: `  statsctl stats exrps u1
-  statsctl stats exrps u1 -o json`,
+  statsctl stats exrps u1 -o json
+  statsctl stats exrps u1 --history
+  statsctl stats exrps u1 --history --board elo -o csv`,
 		Args:              cmdutil.ExactArgs(2, "PRODUCT USER"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -49,12 +55,17 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 			if err := cmdutil.CheckUser(o.User); err != nil {
 				return err
 			}
+			if o.Board != "" && !o.History {
+				return cmdutil.UsageErrorf("--board needs --history (stats are per product, not per board)")
+			}
 			if runF != nil {
 				return runF(c.Context(), o)
 			}
 			return run(c.Context(), o)
 		},
 	}
+	addHistoryFlags(c, o)
+	return c
 }
 
 func run(ctx context.Context, o *Options) error {
@@ -69,6 +80,9 @@ func run(ctx context.Context, o *Options) error {
 	st, err := o.Store(ctx)
 	if err != nil {
 		return err
+	}
+	if o.History {
+		return runHistory(ctx, o, reg, st, ropts)
 	}
 	prod := reg.Lookup(o.Product)
 	m, err := st.PlayerStats(ctx, prod, o.Product, o.User)

@@ -300,6 +300,7 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 		}
 	}
 	allowed, ok := scorerKeys[scorer]
+	allowed = append(allowed[:len(allowed):len(allowed)], historyKey)
 	if !ok {
 		if scorer == "" {
 			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2 or openskill)", product)
@@ -367,7 +368,11 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	case "openskill":
 		h = p.openSkill(f, name, what)
 	}
-	return handler.Board{Name: name, Scorer: h}, len(p.errs) == before
+	board := handler.Board{Name: name, Scorer: h}
+	if v, ok := f[historyKey]; ok {
+		board.History = p.history(v, what)
+	}
+	return board, len(p.errs) == before
 }
 
 // checkBoardName keeps board names usable in key names and URLs.

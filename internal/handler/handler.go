@@ -34,6 +34,11 @@ const (
 	// board's state hash), for stateful scorers. The engine guards it: the
 	// state it was computed from must still be stored when it is written.
 	StateSet
+	// HistoryPoint records the player's current score on Board (after the
+	// event's earlier changes) in their history at Int (event time, Unix
+	// ms; 0 = the store's clock), kind Str, within History's bounds; a
+	// period_close point carries the rank in Num (history.go).
+	HistoryPoint
 )
 
 // String names the op for logs and test failures.
@@ -51,6 +56,8 @@ func (o Op) String() string {
 		return "stat="
 	case StateSet:
 		return "state="
+	case HistoryPoint:
+		return "history"
 	}
 	return fmt.Sprintf("op(%d)", o)
 }
@@ -64,6 +71,8 @@ type Change struct {
 	Num   float64
 	Int   int64
 	Str   string
+	// History bounds a HistoryPoint change (history.go).
+	History History
 }
 
 // String renders a change compactly for test diffs and debugging.
@@ -176,6 +185,8 @@ func (f HandlerFunc) Handle(ev event.Event, cur Values) ([]Change, error) { retu
 type Board struct {
 	Name   string
 	Scorer Handler
+	// History is the board's history: setting (history.go); zero keeps none.
+	History History
 }
 
 // Product is everything statsctl does for one game: its boards (the first is
@@ -216,6 +227,7 @@ func (p Product) Handle(ev event.Event, cur Values) ([]Change, error) {
 			return nil, err
 		}
 		out = append(out, ch...)
+		out = append(out, b.History.HistoryPoints(ev, ch)...)
 	}
 	for _, h := range p.Stats {
 		ch, err := h.Handle(ev, cur)

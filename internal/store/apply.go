@@ -28,6 +28,7 @@ const (
 	opScoreSet    = "zs" // ZADD key value member
 	opHashAdd     = "ha" // HINCRBY key member value
 	opHashSet     = "hs" // HSET key member value
+	opHistory     = "hp" // history point: see history.go
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -299,8 +300,9 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		if it.Strict {
 			strict = "1"
 		}
-		args = append(args, mk, it.EventID, strict, len(it.Changes))
-		for _, c := range it.Changes {
+		changes := s.historyFilter(it.Changes)
+		args = append(args, mk, it.EventID, strict, len(changes))
+		for _, c := range changes {
 			switch c.Op {
 			case handler.ScoreAdd:
 				args = append(args, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
@@ -314,6 +316,8 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
 			case handler.StateSet:
 				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+			case handler.HistoryPoint:
+				args = append(args, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
 			default:
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.

@@ -17,6 +17,15 @@
 --   'zs'  ZADD key value member      (handler.ScoreSet)
 --   'ha'  HINCRBY key member value   (handler.StatAdd)
 --   'hs'  HSET key member value      (handler.StatSet, handler.StateSet)
+--   'hp'  history point: key is the player's history sorted set, member the
+--         user, value "kind:boardKeyIndex:timeMs:points:everyMs:rank"; the
+--         player's score on the board (after this event's writes) is added
+--         as member "<timeMs>|g|<score>" (kind g, a game) or
+--         "<timeMs>|c|<score>|<rank>" (kind c, a period close) at score
+--         timeMs (0: Redis's TIME); with everyMs > 0 a game point replaces
+--         the game points of its interval; then the oldest points past
+--         `points` are dropped. Every removal is logged with its score, so
+--         undo is exact (history.go).
 -- Returns {applied, nDuplicates, ordinal of each duplicate (1-based)...,
 -- then per rejected event: ordinal, keyIndex, Redis's message}, or, when a
 -- strict event was rejected, {-2, ordinal, keyIndex, message} with nothing
@@ -83,8 +92,51 @@ local function undo(to)
     log[j] = nil
   end
 end
+-- history records one history point ('hp' above); every ZREM and ZADD is
+-- logged like any other sorted-set write.
+local function history(key, user, value)
+  local kind, bk, t, cap, every, rank = string.match(value, '^([gc]):(%d+):(%d+):(%d+):(%d+):(%d+)$')
+  if not kind then return 'statsctl apply: bad history point ' .. value end
+  cap, every = tonumber(cap), tonumber(every)
+  local s = redis.pcall('ZSCORE', KEYS[tonumber(bk)], user)
+  if failed(s) then return s.err end
+  if not s then return nil end -- not on the board: no score to record
+  if t == '0' then
+    local tm = redis.call('TIME')
+    t = tm[1] .. string.format('%03d', math.floor(tonumber(tm[2]) / 1000))
+  end
+  local m = t .. '|' .. kind .. '|' .. s
+  if kind == 'c' then m = m .. '|' .. rank end
+  if every > 0 and kind == 'g' then
+    local tn = tonumber(t)
+    local from = tn - (tn % every)
+    local old = redis.pcall('ZRANGEBYSCORE', key, string.format('%.0f', from), string.format('%.0f', from + every - 1), 'WITHSCORES')
+    if failed(old) then return old.err end
+    for j = 1, #old, 2 do
+      if old[j] ~= m and string.find(old[j], '|g|', 1, true) then
+        redis.call('ZREM', key, old[j])
+        log[#log + 1] = {true, key, old[j], old[j + 1]}
+      end
+    end
+  end
+  local prev = redis.pcall('ZSCORE', key, m)
+  if failed(prev) then return prev.err end
+  local r = redis.pcall('ZADD', key, t, m)
+  if failed(r) then return r.err end
+  log[#log + 1] = {true, key, m, prev}
+  local n = redis.call('ZCARD', key)
+  if n > cap then
+    local drop = redis.call('ZRANGE', key, 0, n - cap - 1, 'WITHSCORES')
+    for j = 1, #drop, 2 do
+      redis.call('ZREM', key, drop[j])
+      log[#log + 1] = {true, key, drop[j], drop[j + 1]}
+    end
+  end
+  return nil
+end
 -- write runs one change and returns Redis's error message, or nil.
 local function write(op, key, member, value)
+  if op == 'hp' then return history(key, member, value) end
   if op == 'ze' then
     local r = redis.pcall('ZADD', key, 'NX', value, member)
     if failed(r) then return r.err end

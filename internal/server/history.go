@@ -1,0 +1,68 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/varcade/statsctl/internal/store"
+)
+
+type historyPointJSON struct {
+	At    string      `json:"at"`
+	AtMS  int64       `json:"at_ms"`
+	Score json.Number `json:"score"`
+	Kind  string      `json:"kind"`
+	Rank  int64       `json:"rank,omitempty"`
+}
+
+type historyJSON struct {
+	Product string             `json:"product_id"`
+	UserID  string             `json:"user_id"`
+	Board   string             `json:"board"`
+	Points  []historyPointJSON `json:"points"`
+}
+
+// v1History: GET /v1/products/{product}/players/{user}/history?board=
+// A player's points on a board that keeps history, oldest first ([] when
+// none yet); 404 history_not_kept for a board that keeps none.
+func (s *Server) v1History(w http.ResponseWriter, r *http.Request) {
+	p, prod, ok := s.v1Product(w, r)
+	if !ok {
+		return
+	}
+	user, ok := v1User(w, r)
+	if !ok {
+		return
+	}
+	board, ok := v1Board(w, r, p, prod)
+	if !ok {
+		return
+	}
+	if !prod.KeepsHistory(board) {
+		writeError(w, http.StatusNotFound, "history_not_kept",
+			fmt.Sprintf("board %s of %s keeps no history; add history: {points: N} to the board in the games config", board, p))
+		return
+	}
+	points, err := s.cfg.Store.History(r.Context(), p, board, user)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, historyJSON{Product: p, UserID: user, Board: board, Points: historyPoints(points)})
+}
+
+func historyPoints(ps []store.Point) []historyPointJSON {
+	out := make([]historyPointJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, historyPointJSON{
+			At:    time.UnixMilli(p.At).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+			AtMS:  p.At,
+			Score: jsonScore(p.Score),
+			Kind:  p.Kind,
+			Rank:  p.Rank,
+		})
+	}
+	return out
+}
