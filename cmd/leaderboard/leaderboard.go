@@ -104,12 +104,12 @@ func run(ctx context.Context, o *Options) error {
 		if o.Limit == 0 {
 			n = 5
 		}
-		page, err = st.Around(ctx, product, board, o.Around, n)
+		page, err = st.Around(ctx, store.RefOf(reg.Lookup(product), product, board), o.Around, n)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%s is not on the %s board of %s", o.Around, board, product)
 		}
 	} else {
-		page, err = st.Top(ctx, product, board, o.Offset, o.Limit)
+		page, err = st.Top(ctx, store.RefOf(reg.Lookup(product), product, board), o.Offset, o.Limit)
 	}
 	if err != nil {
 		return err

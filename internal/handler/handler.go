@@ -105,11 +105,15 @@ const (
 	// of the wrong type, an integer or score overflow); nothing of the
 	// event was written.
 	ReasonStoreRejected = "store_rejected"
+	// ReasonOutOfRange: a value outside its board's or rule's bounds
+	// (min, max, max_change, the exact range); nothing of the event is
+	// applied.
+	ReasonOutOfRange = "out_of_range"
 )
 
 // Reasons lists every reason code, for validating configuration.
 func Reasons() []string {
-	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue}
+	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue, ReasonOutOfRange}
 }
 
 // Invalidf builds an Invalid with a formatted detail.
@@ -176,6 +180,9 @@ func (f HandlerFunc) Handle(ev event.Event, cur Values) ([]Change, error) { retu
 type Board struct {
 	Name   string
 	Scorer Handler
+	// Spec is how the board ranks and reads (order, ties, format); the
+	// zero Spec is higher-is-better with shared ties.
+	Spec Spec
 }
 
 // Product is everything statsctl does for one game: its boards (the first is
