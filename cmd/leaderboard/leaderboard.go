@@ -116,8 +116,16 @@ func run(ctx context.Context, o *Options) error {
 	}
 	entries := page.Entries
 	table := o.WantsTable()
+	spec := store.RefOf(reg.Lookup(product), product, board).Spec
+	if table {
+		for _, b := range reg.Lookup(product).Boards {
+			if h := render.BoardHeader(b); b.Name == board && h != "" {
+				fmt.Fprintln(o.IO.Err, h)
+			}
+		}
+	}
 	if len(entries) > 0 || !table {
-		if err := render.Leaderboard(o.IO.Out, entries, ropts); err != nil {
+		if err := render.Board(o.IO.Out, entries, spec, ropts); err != nil {
 			return err
 		}
 	}

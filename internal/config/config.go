@@ -259,6 +259,14 @@ func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 		} else {
 			var nodes []*yaml.Node
 			for _, r := range sn.Content {
+				if isValueRule(resolve(r)) {
+					if rule, ok := p.valueRule(resolve(r), what); ok {
+						prod.Stats = append(prod.Stats, rule)
+						nodes = append(nodes, resolve(r))
+						rules++
+					}
+					continue
+				}
 				if rule, ok := p.rule(resolve(r), what); ok {
 					prod.Stats = append(prod.Stats, rule)
 					nodes = append(nodes, resolve(r))
@@ -278,6 +286,7 @@ var scorerKeys = map[string][]string{
 	"wins":    {"name", "scorer"},
 	"elo":     {"name", "scorer", "k", "initial"},
 	"glicko2": {"name", "scorer", "rating", "rd", "volatility", "tau", "period", "rank_by"},
+	"value":   valueBoardKeys, // value.go
 }
 
 func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
@@ -294,14 +303,14 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	allowed, ok := scorerKeys[scorer]
 	if !ok {
 		if scorer == "" {
-			p.errorf(n, "%s: board has no scorer (want wins, elo or glicko2)", product)
+			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2 or value)", product)
 		} else {
-			p.errorf(n, "%s: unknown scorer %q (want wins, elo or glicko2)", product, scorer)
+			p.errorf(n, "%s: unknown scorer %q (want wins, elo, glicko2 or value)", product, scorer)
 		}
 		return handler.Board{}, false
 	}
 	before := len(p.errs)
-	f := p.mapping(n, product+" board", allowed...)
+	f := p.mapping(n, product+" board", append(allowed[:len(allowed):len(allowed)], specKeys...)...)
 	nameNode, ok := f["name"]
 	if !ok {
 		p.errorf(n, "%s: board has no name", product)
@@ -356,8 +365,10 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 			}
 		}
 		h = g
+	case "value":
+		h = p.valueBoard(f, n, name, what)
 	}
-	return handler.Board{Name: name, Scorer: h}, len(p.errs) == before
+	return handler.Board{Name: name, Scorer: h, Spec: p.spec(f, what, h)}, len(p.errs) == before
 }
 
 // checkBoardName keeps board names usable in key names and URLs.

@@ -87,7 +87,7 @@ func (s *Store) Around(ctx context.Context, ref BoardRef, user string, n int64) 
 type Standing struct {
 	Rank  int64
 	Score float64
-	Total int64 // players on the board
+	Total int64  // players on the board
 	Value string // exact text of Score on a value board, else ""
 }
 
