@@ -23,7 +23,14 @@ import (
 	"github.com/varcade/statsctl/internal/store"
 	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
+	"github.com/varcade/statsctl/internal/valuetest"
 )
+
+// valueBoardsEqualModel: value boards of every operator, order and tie
+// rule equal the model on the cluster too, replayed twice (issue 11).
+func valueBoardsEqualModel(t *testing.T, c *testredis.Cluster, ns string) {
+	valuetest.Run(t, c.Client(), ns, 11, 1200)
+}
 
 var ctx = context.Background()
 
@@ -58,6 +65,7 @@ func TestCluster(t *testing.T) {
 		{"ConsumeStreamAndStats", withBin(consumeOnCluster)},
 		{"ServeOnCluster", withBin(serveOnCluster)},
 		{"RebuildOnCluster", rebuildOnCluster},
+		{"ValueBoardsEqualModel", valueBoardsEqualModel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f(t, c, "t"+strings.ToLower(tc.name))

@@ -52,7 +52,8 @@
 -- a key left empty), never "add -v". A ZINCRBY whose result is not finite
 -- (inf, -inf, nan) counts as an overflow and is undone too, and so does an
 -- HINCRBY that wrapped around (miniredis does not refuse it). The marker is
--- written last; marker TTLs are set once at the end, after anything that
+-- written last (also for an event refused 'OUT_OF_RANGE', so that verdict
+-- stands on a replay); marker TTLs are set once at the end, after anything that
 -- could be undone. Cost: one extra read per write on the happy path (see
 -- docs/guarantees.md for the measured ratio); a failing event costs its
 -- undo only.
@@ -307,6 +308,16 @@ while i <= n do
         return {-2, ord, badKey, bad}
       end
       undo(mark)
+      if mk > 0 and string.sub(bad, 1, 12) == 'OUT_OF_RANGE' then
+        -- A value refused against the stored state (exact range,
+        -- max_change, a distinct count's bound) is a verdict on this
+        -- event: mark it, so a replay reports it a duplicate instead of
+        -- judging it again against later state (issue 11).
+        if not failed(redis.pcall('HSET', KEYS[mk], id, 1)) then
+          log[#log + 1] = {false, KEYS[mk], id, false}
+          touched[mk] = true
+        end
+      end
     else
       if mk > 0 then touched[mk] = true end
       applied = applied + 1
