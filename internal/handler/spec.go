@@ -183,3 +183,19 @@ func FormatFixed(n int64, scale int) string {
 	}
 	return out
 }
+
+// Kind names a board's scorer as the config spells it (wins, elo,
+// glicko2, value), for listings; "custom" for a scorer from code.
+func Kind(h Handler) string {
+	switch h.(type) {
+	case Wins:
+		return "wins"
+	case Elo:
+		return "elo"
+	case Glicko2:
+		return "glicko2"
+	case Value:
+		return "value"
+	}
+	return "custom"
+}

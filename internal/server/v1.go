@@ -343,6 +343,30 @@ type productJSON struct {
 	DefaultBoard string   `json:"default_board"`
 	Boards       []string `json:"boards"`
 	Registered   bool     `json:"registered"`
+	// BoardInfo describes each board, in Boards' order (issue 11).
+	BoardInfo []boardInfoJSON `json:"board_info"`
+}
+
+// boardInfoJSON is how one board keeps and ranks its scores.
+type boardInfoJSON struct {
+	Name     string `json:"name"`
+	Scorer   string `json:"scorer"`
+	Order    string `json:"order"`
+	Ties     string `json:"ties"`
+	Format   string `json:"format"`
+	Operator string `json:"operator,omitempty"`
+	Field    string `json:"field,omitempty"`
+}
+
+func boardInfo(prod handler.Product) []boardInfoJSON {
+	out := make([]boardInfoJSON, len(prod.Boards))
+	for i, b := range prod.Boards {
+		out[i] = boardInfoJSON{Name: b.Name, Scorer: handler.Kind(b.Scorer), Order: b.Spec.Order.String(), Ties: b.Spec.Ties.String(), Format: b.Spec.Format.String()}
+		if v, ok := b.Scorer.(handler.Value); ok {
+			out[i].Operator, out[i].Field = v.Op.String(), v.Field
+		}
+	}
+	return out
 }
 
 // v1Products: GET /v1/products — every product with data, plus the
@@ -387,7 +411,7 @@ func (s *Server) v1Products(w http.ResponseWriter, r *http.Request) {
 		for j, b := range prod.Boards {
 			boards[j] = b.Name
 		}
-		out.Products = append(out.Products, productJSON{p, players[i], prod.DefaultBoard(), boards, registered[p]})
+		out.Products = append(out.Products, productJSON{p, players[i], prod.DefaultBoard(), boards, registered[p], boardInfo(prod)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

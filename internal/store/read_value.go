@@ -153,3 +153,17 @@ func unscale(raw float64, scale int) float64 {
 	}
 	return raw / math.Pow10(scale)
 }
+
+// unscaleStats shows value stats kept at a scale (stored as scaled
+// integers) as their exact decimal text; a field that is not an integer
+// (written by hand) is left as stored.
+func unscaleStats(prod handler.Product, stats map[string]string) {
+	for name, scale := range handler.ValueStats(prod) {
+		if scale == 0 {
+			continue
+		}
+		if n, err := strconv.ParseInt(stats[name], 10, 64); err == nil {
+			stats[name] = handler.FormatFixed(n, scale)
+		}
+	}
+}
