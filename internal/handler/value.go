@@ -36,8 +36,9 @@ const (
 	// ScoreTie records when the player reached their current score on a
 	// ties: first board: Str is the fixed-width order prefix (TiePrefix),
 	// Field the mode ("a"/"d" = the board's order, then "k" to keep the
-	// earliest of equal scores, "r" to stamp any change). It goes after
-	// the board's write.
+	// earliest of equal scores, "r" to stamp any change), Int the event's
+	// value (under "k" only an event whose value equals the stored score
+	// can move its stamp earlier). It goes after the board's write.
 	ScoreTie
 	// MetaSet sets the player's entry metadata on Board to Str (compact
 	// JSON of the kept fields).
@@ -213,7 +214,7 @@ func (s Value) Handle(ev event.Event, _ Values) ([]Change, error) {
 		} else {
 			mode += "r"
 		}
-		out = append(out, Change{Op: ScoreTie, Board: s.Board, User: user, Str: TiePrefix(ev, s.Order), Field: mode})
+		out = append(out, Change{Op: ScoreTie, Board: s.Board, User: user, Str: TiePrefix(ev, s.Order), Field: mode, Int: v})
 	}
 	if len(s.Meta) > 0 {
 		m, err := metaJSON(what, ev, s.Meta)

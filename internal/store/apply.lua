@@ -26,7 +26,7 @@
 --   'zc'  refuse if member's score differs from new by more than maxc,
 --         value 'new|maxc'; writes nothing                (handler.ScoreCheck)
 --   'zt'  tie-break of a ties: first board: key is the tie zset, value
---         'mode|boardKeyIndex|tieHashKeyIndex|prefix'     (handler.ScoreTie)
+--         'mode|boardKeyIndex|tieHashKeyIndex|eventValue|prefix' (handler.ScoreTie)
 --   'hg'  HSET key member value if absent or higher       (handler.StatMax)
 --   'hl'  HSET key member value if absent or lower        (handler.StatMin)
 --   'sd'  SADD key member; value 'statsKeyIndex|max|field': refuse beyond
@@ -158,7 +158,7 @@ vop['zc'] = function(key, member, value)
   return nil
 end
 vop['zt'] = function(key, member, value)
-  local mode, bi, hi, prefix = string.match(value, '^(%a+)|(%d+)|(%d+)|(.+)$')
+  local mode, bi, hi, ev, prefix = string.match(value, '^(%a+)|(%d+)|(%d+)|(-?%d+)|(.+)$')
   local board, hash = KEYS[tonumber(bi)], KEYS[tonumber(hi)]
   local s = redis.pcall('ZSCORE', board, member)
   if failed(s) then return s.err end
@@ -171,7 +171,9 @@ vop['zt'] = function(key, member, value)
     oldScore = redis.pcall('ZSCORE', key, old)
     if failed(oldScore) then return oldScore.err end
     if oldScore and tonumber(oldScore) == tonumber(s) then
-      if string.sub(mode, 2, 2) ~= 'k' then return nil end
+      -- Same score: under 'r' the old stamp stays; under 'k' only an
+      -- event that reached this very score, earlier, moves it.
+      if string.sub(mode, 2, 2) ~= 'k' or tonumber(ev) ~= tonumber(s) then return nil end
       local np, op = string.sub(prefix, 1, -2), string.sub(old, 1, string.len(prefix) - 1)
       local better
       if string.sub(mode, 1, 1) == 'a' then better = np < op else better = np > op end

@@ -25,7 +25,7 @@ func (s *Store) encodeValue(product string, c handler.Change, keyIdx, scratchIdx
 	case handler.ScoreCheck:
 		return []any{opScoreCheck, board(), c.User, c.Str + "|" + c.Field}, true
 	case handler.ScoreTie:
-		v := c.Field + "|" + board() + "|" + scratchIdx(s.keys.TieOf(product, c.Board)) + "|" + c.Str
+		v := c.Field + "|" + board() + "|" + scratchIdx(s.keys.TieOf(product, c.Board)) + "|" + strconv.FormatInt(c.Int, 10) + "|" + c.Str
 		return []any{opScoreTie, scratchIdx(s.keys.TieSet(product, c.Board)), c.User, v}, true
 	case handler.MetaSet:
 		return []any{opHashSet, scratchIdx(s.keys.Meta(product, c.Board)), c.User, c.Str}, true

@@ -26,11 +26,23 @@ type boardSpec struct {
 	meta                  bool
 }
 
-func boards() []boardSpec {
+// orderFree picks the boards and stats whose end state does not depend
+// on the order events are applied in (best, min, max with any ties; sum
+// with shared ties; no state-dependent refusals): what several consumers,
+// which apply one product's entries out of stream order, must still agree
+// on with a pass in stream order.
+func orderFree(op, ties string) bool {
+	return op == "best" || op == "min" || op == "max" || op == "sum" && ties == "shared"
+}
+
+func boards(free bool) []boardSpec {
 	var out []boardSpec
 	for _, op := range ops {
 		for _, o := range orders {
 			for _, t := range ties {
+				if free && !orderFree(op, t) {
+					continue
+				}
 				b := boardSpec{name: op + "-" + o + "-" + t, op: op, order: o, ties: t, event: "score",
 					scale: 2, min: -100000, max: 100000, bounded: true}
 				if op == "decr" {
@@ -41,6 +53,9 @@ func boards() []boardSpec {
 		}
 	}
 	out[0].meta = true
+	if free {
+		return out
+	}
 	out = append(out,
 		boardSpec{name: "capped", op: "best", order: "desc", ties: "first", event: "jump", scale: 2, maxChange: 300},
 		boardSpec{name: "bigsum", op: "sum", order: "desc", ties: "shared", event: "big"},
@@ -48,11 +63,12 @@ func boards() []boardSpec {
 	return out
 }
 
-// Config is the games config of the generated product.
-func Config() string {
+// Config is the games config of the generated product; free keeps only
+// what does not depend on apply order (see orderFree).
+func Config(free bool) string {
 	var b strings.Builder
 	b.WriteString("version: 1\nproducts:\n  " + Product + ":\n    boards:\n")
-	for _, s := range boards() {
+	for _, s := range boards(free) {
 		fmt.Fprintf(&b, "      - name: %s\n        scorer: value\n        match: {type: gameplay, event_name: %s}\n        player: user_id\n        field: v\n        op: %s\n        order: %s\n        ties: %s\n        scale: %d\n",
 			s.name, s.event, s.op, s.order, s.ties, s.scale)
 		if s.bounded {
@@ -69,7 +85,7 @@ func Config() string {
 		}
 	}
 	b.WriteString("    stats:\n")
-	for _, st := range stats() {
+	for _, st := range stats(free) {
 		fmt.Fprintf(&b, "      - match: {type: gameplay, event_name: score}\n        player: user_id\n        field: %s\n        stat: %s\n        op: %s\n", st.field, st.name, st.op)
 		if st.op == "distinct" {
 			fmt.Fprintf(&b, "        max_distinct: %d\n", maxTracks)
@@ -84,6 +100,9 @@ type statSpec struct{ name, field, op string }
 
 const maxTracks = 3
 
-func stats() []statSpec {
+func stats(free bool) []statSpec {
+	if free {
+		return []statSpec{{"total", "v", "add"}, {"hi", "v", "max"}, {"lo", "v", "min"}}
+	}
 	return []statSpec{{"total", "v", "add"}, {"hi", "v", "max"}, {"lo", "v", "min"}, {"last", "v", "last"}, {"tracks", "track", "distinct"}}
 }

@@ -85,12 +85,13 @@ type Model struct {
 	// state (out_of_range): they are marked, so a replay calls them
 	// duplicates.
 	Refused int
+	free    bool
 }
 
-// NewModel is the state before any event.
-func NewModel() *Model {
-	m := &Model{boards: map[string]map[string]*entry{}, stats: map[string]map[string]string{}, tracks: map[string]map[string]bool{}, Invalid: map[string]int{}}
-	for _, b := range boards() {
+// NewModel is the state before any event of the game Config(free) configures.
+func NewModel(free bool) *Model {
+	m := &Model{boards: map[string]map[string]*entry{}, stats: map[string]map[string]string{}, tracks: map[string]map[string]bool{}, Invalid: map[string]int{}, free: free}
+	for _, b := range boards(free) {
 		m.boards[b.name] = map[string]*entry{}
 	}
 	return m
@@ -109,7 +110,7 @@ func validUser(u string) bool { return u != "" && len(u) <= 128 }
 // Add applies one event: all of it, or nothing and one verdict.
 func (m *Model) Add(e Ev) {
 	var mine []boardSpec
-	for _, b := range boards() {
+	for _, b := range boards(m.free) {
 		if b.event == e.Name {
 			mine = append(mine, b)
 		}
@@ -195,7 +196,7 @@ func (m *Model) Add(e Ev) {
 		switch {
 		case !had || next.score != old.score:
 			next.at = at
-		case keepsEarliest && at.before(old.at):
+		case keepsEarliest && v == old.score && at.before(old.at):
 			next.at = at
 		}
 		if b.meta && e.Display != "" {
@@ -204,7 +205,18 @@ func (m *Model) Add(e Ev) {
 		writes = append(writes, pending{b.name, e.User, next})
 	}
 	var statWrites [][3]string
-	if e.Name == "score" {
+	if e.Name == "score" && m.free {
+		v, _, _ := parse(e.V, 2)
+		st := m.stats[e.User]
+		t, _ := strconv.ParseInt(st["total"], 10, 64)
+		statWrites = append(statWrites, [3]string{"total", strconv.FormatInt(t+v, 10)})
+		if h, ok := st["hi"]; !ok || v > atoi(h) {
+			statWrites = append(statWrites, [3]string{"hi", strconv.FormatInt(v, 10)})
+		}
+		if l, ok := st["lo"]; !ok || v < atoi(l) {
+			statWrites = append(statWrites, [3]string{"lo", strconv.FormatInt(v, 10)})
+		}
+	} else if e.Name == "score" {
 		if !e.HasTrack {
 			m.Invalid["missing_field"]++
 			return
@@ -268,7 +280,7 @@ type Row struct {
 // earlier stamp first, every rank distinct.
 func (m *Model) Board(name string) []Row {
 	var spec boardSpec
-	for _, b := range boards() {
+	for _, b := range boards(m.free) {
 		if b.name == name {
 			spec = b
 		}
@@ -326,3 +338,5 @@ func (m *Model) Users() []string {
 	sort.Strings(out)
 	return out
 }
+
+func atoi(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }

@@ -34,16 +34,16 @@ func (s *slice) Next() (event.Event, error) {
 func Run(t *testing.T, rdb redis.UniversalClient, ns string, seed int64, n int) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Parse("valuetest.yaml", []byte(Config()))
+	cfg, err := config.Parse("valuetest.yaml", []byte(Config(false)))
 	if err != nil {
-		t.Fatalf("config: %v\n%s", err, Config())
+		t.Fatalf("config: %v\n%s", err, Config(false))
 	}
 	reg, err := cfg.Registry()
 	if err != nil {
 		t.Fatal(err)
 	}
 	evs, mevs := Generate(seed, n)
-	m := NewModel()
+	m := NewModel(false)
 	for _, e := range mevs {
 		m.Add(e)
 	}
