@@ -121,6 +121,8 @@ func scorer(h handler.Handler) string {
 		return fmt.Sprintf("glicko2, tau %v, period %v, rank by %s", s.Tau, s.Period, by)
 	case handler.OpenSkill:
 		return s.Summary()
+	case handler.Value:
+		return fmt.Sprintf("value, %s of %s, %s, ties %s", s.Op, s.Field, s.Order, s.Ties)
 	}
 	return fmt.Sprintf("%T", h)
 }

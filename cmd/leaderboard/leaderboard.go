@@ -111,12 +111,13 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	ref := store.RefOf(reg.Lookup(product), product, board)
 	if o.Watch {
-		return runWatch(ctx, o, st, board, ropts)
+		return runWatch(ctx, o, st, ref, ropts)
 	}
 	table := o.WantsTable()
 	if o.Around == "" && o.Limit == 0 && !table {
-		return export(ctx, o, st, board, ropts)
+		return export(ctx, o, st, ref, ropts)
 	}
 	var page store.Page
 	if o.Around != "" {
@@ -124,19 +125,27 @@ func run(ctx context.Context, o *Options) error {
 		if o.Limit == 0 {
 			n = 5
 		}
-		page, err = st.Around(ctx, product, board, o.Around, n)
+		page, err = st.Around(ctx, ref, o.Around, n)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%s is not on the %s board of %s", o.Around, board, product)
 		}
 	} else {
-		page, err = st.Top(ctx, product, board, o.Offset, o.Limit)
+		page, err = st.Top(ctx, ref, o.Offset, o.Limit)
 	}
 	if err != nil {
 		return err
 	}
 	entries := page.Entries
+	spec := ref.Spec
+	if table {
+		for _, b := range reg.Lookup(product).Boards {
+			if h := render.BoardHeader(b); b.Name == board && h != "" {
+				fmt.Fprintln(o.IO.Err, h)
+			}
+		}
+	}
 	if len(entries) > 0 || !table {
-		if err := render.Leaderboard(o.IO.Out, entries, ropts); err != nil {
+		if err := render.Board(o.IO.Out, entries, spec, ropts); err != nil {
 			return err
 		}
 	}

@@ -40,17 +40,17 @@ func (o *Options) checkWatch() error {
 // runWatch reads the same view the command shows once (top from --offset,
 // or --around), once per interval: redrawn in place on a terminal when the
 // output is a table, plain snapshots otherwise.
-func runWatch(ctx context.Context, o *Options, st *store.Store, board string, ropts render.Options) error {
-	product := o.Product
+func runWatch(ctx context.Context, o *Options, st *store.Store, ref store.BoardRef, ropts render.Options) error {
+	product, board := o.Product, ref.Instance
 	fetch := func(ctx context.Context) (store.Page, error) {
 		if o.Around != "" {
 			n := o.Limit / 2
 			if o.Limit == 0 {
 				n = 5
 			}
-			return st.Around(ctx, product, board, o.Around, n)
+			return st.Around(ctx, ref, o.Around, n)
 		}
-		return st.Top(ctx, product, board, o.Offset, o.Limit)
+		return st.Top(ctx, ref, o.Offset, o.Limit)
 	}
 	wo := watch.Options{
 		Title:    fmt.Sprintf("%s / %s", product, board),

@@ -105,7 +105,7 @@ func run(c *cobra.Command, f *cmdutil.Factory, args []string, o options) error {
 		user string
 		dst  *standing
 	}{{winner, &res.Winner}, {loser, &res.Loser}} {
-		s, err := st.Rank(ctx, product, board, p.user)
+		s, err := st.Rank(ctx, store.RefOf(reg.Lookup(product), product, board), p.user)
 		if err != nil {
 			return fmt.Errorf("record result for %s: read back %s: %w", product, p.user, err)
 		}

@@ -23,7 +23,14 @@ import (
 	"github.com/varcade/statsctl/internal/store"
 	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
+	"github.com/varcade/statsctl/internal/valuetest"
 )
+
+// valueBoardsEqualModel: value boards of every operator, order and tie
+// rule equal the model on the cluster too, replayed twice (issue 11).
+func valueBoardsEqualModel(t *testing.T, c *testredis.Cluster, ns string) {
+	valuetest.Run(t, c.Client(), ns, 11, 1200)
+}
 
 var ctx = context.Background()
 
@@ -58,6 +65,7 @@ func TestCluster(t *testing.T) {
 		{"ConsumeStreamAndStats", withBin(consumeOnCluster)},
 		{"ServeOnCluster", withBin(serveOnCluster)},
 		{"RebuildOnCluster", rebuildOnCluster},
+		{"ValueBoardsEqualModel", valueBoardsEqualModel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f(t, c, "t"+strings.ToLower(tc.name))
@@ -105,7 +113,7 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 	nodes := map[int]bool{}
 	for _, p := range products {
 		nodes[nodeOf(t, c, st.Keys().Board(p, "wins"))] = true
-		page, err := st.Top(ctx, p, "wins", 0, 0)
+		page, err := st.Top(ctx, store.BoardRef{Product: p, Instance: "wins"}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +122,7 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 		if err != nil || fmt.Sprint(stats) != "map[games:3 losses:1 wins:2]" {
 			t.Fatalf("%s u1 stats %v %v", p, stats, err)
 		}
-		if tt, err := st.TopTen(ctx, p, "wins"); err != nil || len(tt) != 3 {
+		if tt, err := st.TopTen(ctx, store.BoardRef{Product: p, Instance: "wins"}); err != nil || len(tt) != 3 {
 			t.Fatalf("top ten %v %v", tt, err)
 		}
 		if n, err := st.BoardSize(ctx, p, "wins"); err != nil || n != 3 {
@@ -134,13 +142,13 @@ func storeApplyAndRead(t *testing.T, c *testredis.Cluster, ns string) {
 	key := st.Keys().Board("t", "wins")
 	c.Client().ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
 		redis.Z{Score: 5, Member: "d"}, redis.Z{Score: 5, Member: "e"}, redis.Z{Score: 5, Member: "f"}, redis.Z{Score: 1, Member: "g"})
-	page, _ := st.Top(ctx, "t", "wins", 4, 2)
+	page, _ := st.Top(ctx, store.BoardRef{Product: "t", Instance: "wins"}, 4, 2)
 	storetest.AssertEntries(t, page.Entries, []store.Entry{e(4, "e", 5), e(4, "d", 5)})
-	r, err := st.Rank(ctx, "t", "wins", "e")
+	r, err := st.Rank(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "e")
 	if err != nil || r != (store.Standing{Rank: 4, Score: 5, Total: 7}) {
 		t.Fatalf("rank of e: %+v %v", r, err)
 	}
-	around, err := st.Around(ctx, "t", "wins", "e", 1)
+	around, err := st.Around(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "e", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +175,7 @@ func storeIdempotent(t *testing.T, c *testredis.Cluster, ns string) {
 		if fmt.Sprint(res.Duplicates[p]) != "[0 1]" {
 			t.Fatalf("%s duplicates %v, want [0 1]", p, res.Duplicates[p])
 		}
-		page, _ := st.Top(ctx, p, "wins", 0, 0)
+		page, _ := st.Top(ctx, store.BoardRef{Product: p, Instance: "wins"}, 0, 0)
 		storetest.AssertEntries(t, page.Entries, []store.Entry{e(1, "c", 2), e(1, "a", 2), e(3, "b", 0)})
 	}
 }
@@ -231,7 +239,7 @@ func storeAtomicPerProduct(t *testing.T, c *testredis.Cluster, ns string) {
 		t.Fatalf("%d of %d reads saw half a batch", torn.Load(), reads.Load())
 	}
 	for _, p := range products {
-		r, err := st.Rank(ctx, p, "wins", "a")
+		r, err := st.Rank(ctx, store.BoardRef{Product: p, Instance: "wins"}, "a")
 		if err != nil || r.Score != events {
 			t.Fatalf("%s: a has %+v %v, want %d points", p, r, err, events)
 		}
@@ -262,7 +270,7 @@ func storeNoScriptAllNodes(t *testing.T, c *testredis.Cluster, ns string) {
 	}
 	apply()
 	for _, p := range products {
-		if r, err := st.Rank(ctx, p, "wins", "a"); err != nil || r.Score != 2 {
+		if r, err := st.Rank(ctx, store.BoardRef{Product: p, Instance: "wins"}, "a"); err != nil || r.Score != 2 {
 			t.Fatalf("%s: a %+v %v, want 2 points", p, r, err)
 		}
 	}
@@ -292,7 +300,7 @@ func storeNoScriptOneNode(t *testing.T, c *testredis.Cluster, ns string) {
 		t.Fatalf("apply after SCRIPT FLUSH on node %d: %+v %v, want %d applied, no duplicates", flushed, res, err, 2*len(products))
 	}
 	for _, p := range products {
-		if r, err := st.Rank(ctx, p, "wins", "a"); err != nil || r.Score != 4 {
+		if r, err := st.Rank(ctx, store.BoardRef{Product: p, Instance: "wins"}, "a"); err != nil || r.Score != 4 {
 			t.Fatalf("%s (node %d): a %+v %v, want 4 points", p, nodeOf(t, c, st.Keys().Board(p, "wins")), r, err)
 		}
 	}

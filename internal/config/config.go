@@ -259,6 +259,14 @@ func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 		} else {
 			var nodes []*yaml.Node
 			for _, r := range sn.Content {
+				if isValueRule(resolve(r)) {
+					if rule, ok := p.valueRule(resolve(r), what); ok {
+						prod.Stats = append(prod.Stats, rule)
+						nodes = append(nodes, resolve(r))
+						rules++
+					}
+					continue
+				}
 				if rule, ok := p.rule(resolve(r), what); ok {
 					prod.Stats = append(prod.Stats, rule)
 					nodes = append(nodes, resolve(r))
@@ -281,11 +289,11 @@ func (p *parser) product(n *yaml.Node, name string) (handler.Product, int) {
 }
 
 var scorerKeys = map[string][]string{
-	"wins":    {"name", "scorer"},
-	"elo":     {"name", "scorer", "k", "initial"},
-	"glicko2": {"name", "scorer", "rating", "rd", "volatility", "tau", "period", "rank_by"},
-
-	"openskill": openSkillKeys, // results.go
+	"wins":      {"name", "scorer"},
+	"elo":       {"name", "scorer", "k", "initial"},
+	"glicko2":   {"name", "scorer", "rating", "rd", "volatility", "tau", "period", "rank_by"},
+	"openskill": openSkillKeys,  // results.go
+	"value":     valueBoardKeys, // value.go
 }
 
 func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
@@ -303,14 +311,14 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	allowed = append(allowed[:len(allowed):len(allowed)], historyKey)
 	if !ok {
 		if scorer == "" {
-			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2 or openskill)", product)
+			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2, openskill or value)", product)
 		} else {
-			p.errorf(n, "%s: unknown scorer %q (want wins, elo, glicko2 or openskill)", product, scorer)
+			p.errorf(n, "%s: unknown scorer %q (want wins, elo, glicko2, openskill or value)", product, scorer)
 		}
 		return handler.Board{}, false
 	}
 	before := len(p.errs)
-	f := p.mapping(n, product+" board", allowed...)
+	f := p.mapping(n, product+" board", append(allowed[:len(allowed):len(allowed)], specKeys...)...)
 	nameNode, ok := f["name"]
 	if !ok {
 		p.errorf(n, "%s: board has no name", product)
@@ -367,8 +375,10 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 		h = g
 	case "openskill":
 		h = p.openSkill(f, name, what)
+	case "value":
+		h = p.valueBoard(f, n, name, what)
 	}
-	board := handler.Board{Name: name, Scorer: h}
+	board := handler.Board{Name: name, Scorer: h, Spec: p.spec(f, what, h)}
 	if v, ok := f[historyKey]; ok {
 		board.History = p.history(v, what)
 	}

@@ -20,7 +20,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(reg.Known(), ","); got != "exchess,exrps" {
+	if got := strings.Join(reg.Known(), ","); got != "exchess,exracer,exrps" {
 		t.Fatalf("products %s", got)
 	}
 	ex := reg.Lookup("exrps")
@@ -74,7 +74,7 @@ func TestBadConfigsNameLineAndReason(t *testing.T) {
 	cases := []struct{ name, text, want string }{
 		{"syntax", "products:\n  exrps: [\n", "x.yaml: "},
 		{"unknown key", "products:\n  exrps:\n    boards:\n      - {name: wins, scorer: wins}\n    colour: red\n", "x.yaml:5: unknown key \"colour\" in product exrps"},
-		{"unknown scorer", "products:\n  exrps:\n    boards:\n      - name: elo\n        scorer: eol\n", "x.yaml:4: product exrps: unknown scorer \"eol\" (want wins, elo, glicko2 or openskill)"},
+		{"unknown scorer", "products:\n  exrps:\n    boards:\n      - name: elo\n        scorer: eol\n", "x.yaml:4: product exrps: unknown scorer \"eol\" (want wins, elo, glicko2, openskill or value)"},
 		{"bad k", "products:\n  p:\n    boards:\n      - name: elo\n        scorer: elo\n        k: lots\n", "x.yaml:6: product p board elo k (a number, or fide) must be a number"},
 		{"param of other scorer", "products:\n  p:\n    boards:\n      - name: elo\n        scorer: elo\n        tau: 0.5\n", "x.yaml:6: unknown key \"tau\" in product p board"},
 		{"no boards", "products:\n  p:\n    stat_order: [a]\n", "x.yaml:3: product p has no boards"},

@@ -299,7 +299,7 @@ func TestStopMidStreamLeavesNothingPending(t *testing.T) {
 		// Drain the rest: every entry applied exactly once over all runs.
 		c, st, _ := newConsumer(t, rdb, consumer.Config{Drain: true, Count: 20})
 		runDrain(t, c)
-		page, err := st.Top(ctx, "exrps", "wins", 0, 0)
+		page, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

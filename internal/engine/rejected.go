@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
@@ -13,6 +14,13 @@ import (
 // dead-letters it and goes on, and track and the HTTP route report it with
 // its line. Nothing of it was written.
 func rejectedOutcome(product string, r store.Reject) Outcome {
+	if msg, ok := strings.CutPrefix(r.Message, "OUT_OF_RANGE "); ok {
+		// The apply script's own verdict on a value board or value stat
+		// (exact range, max_change, a distinct count's bound): the data is
+		// fine, the event is out of range.
+		return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonOutOfRange,
+			Detail: fmt.Sprintf("%s (key %s; nothing of the event was written)", msg, r.Key)}
+	}
 	return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonStoreRejected,
 		Detail: fmt.Sprintf("redis: %s; fix or delete the key %s, then send the event again (nothing of it was written)", r.Message, r.Key)}
 }

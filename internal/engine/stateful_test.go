@@ -117,7 +117,7 @@ func TestStatefulOverlayAndIdempotency(t *testing.T) {
 		t.Fatalf("a played %d games, want 3", a.Games)
 	}
 	// The board carries the rounded rating; wins board and stats still work.
-	z, _ := st.TopTen(ctx, "exrps", "elo")
+	z, _ := st.TopTen(ctx, store.BoardRef{Product: "exrps", Instance: "elo"})
 	if len(z) != 3 {
 		t.Fatalf("elo board %v", z)
 	}
@@ -264,7 +264,7 @@ func TestStatefulConcurrentConsumersLoseNothing(t *testing.T) {
 	if math.Abs(sum) > 1e-6 {
 		t.Fatalf("rating changes sum to %v; with constant K they must sum to 0", sum)
 	}
-	page, err := st.Top(ctx, "exrps", "wins", 0, 0)
+	page, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

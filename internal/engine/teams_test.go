@@ -182,7 +182,7 @@ func TestTeamsConcurrentConsumersLoseNothing(t *testing.T) {
 			t.Fatalf("elo changes sum to %v; constant K over equal-size teams must sum to 0", sum)
 		}
 	}
-	page, err := st.Top(ctx, "arena", "wins", 0, 0)
+	page, err := st.Top(ctx, store.BoardRef{Product: "arena", Instance: "wins"}, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -398,6 +398,9 @@ func loadClient(g *getter, rng *rand.Rand, stop <-chan struct{}, st *loadStats) 
 						DefaultBoard string   `json:"default_board"`
 						Boards       []string `json:"boards"`
 						Registered   bool     `json:"registered"`
+						BoardInfo    []struct {
+							Name, Scorer, Order, Ties, Format string
+						} `json:"board_info"`
 					} `json:"products"`
 				}
 				if err := strict(b, &ps, "products"); err != nil {

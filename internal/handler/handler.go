@@ -114,11 +114,15 @@ const (
 	// of the wrong type, an integer or score overflow); nothing of the
 	// event was written.
 	ReasonStoreRejected = "store_rejected"
+	// ReasonOutOfRange: a value outside its board's or rule's bounds
+	// (min, max, max_change, the exact range); nothing of the event is
+	// applied.
+	ReasonOutOfRange = "out_of_range"
 )
 
 // Reasons lists every reason code, for validating configuration.
 func Reasons() []string {
-	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue, ReasonMatchTooLarge}
+	return []string{ReasonMissingField, ReasonBadUser, ReasonUnknownWeapon, ReasonSamePlayer, ReasonMalformed, ReasonUnknownValue, ReasonMatchTooLarge, ReasonOutOfRange}
 }
 
 // Invalidf builds an Invalid with a formatted detail.
@@ -187,6 +191,9 @@ type Board struct {
 	Scorer Handler
 	// History is the board's history: setting (history.go); zero keeps none.
 	History History
+	// Spec is how the board ranks and reads (order, ties, format); the
+	// zero Spec is higher-is-better with shared ties.
+	Spec Spec
 }
 
 // Product is everything statsctl does for one game: its boards (the first is

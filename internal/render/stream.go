@@ -9,12 +9,13 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
 )
 
 // LeaderboardStream writes a board of any size as JSON or CSV page by page,
 // so an export holds one page in memory, not the board. The bytes are the
-// same as Leaderboard's for the same entries (one JSON array on one line,
+// same as Board's for the same entries and spec (one JSON array on one line,
 // or a CSV header and rows), so a program cannot tell an export from a
 // query. Tables are for people and need every row to size their columns:
 // they go through Leaderboard.
@@ -23,16 +24,19 @@ type LeaderboardStream struct {
 	csv   *csv.Writer // nil for JSON
 	n     int64
 	entry bytes.Buffer
+	spec  handler.Spec
+	plain bool
 }
 
-// NewLeaderboardStream starts an export in opts.Format, which must be JSON
-// or CSV. Nothing is written until the first Write or Close.
-func NewLeaderboardStream(w io.Writer, opts Options) (*LeaderboardStream, error) {
+// NewLeaderboardStream starts an export of a board of spec in
+// opts.Format, which must be JSON or CSV. Nothing is written until the
+// first Write or Close.
+func NewLeaderboardStream(w io.Writer, spec handler.Spec, opts Options) (*LeaderboardStream, error) {
 	f, err := opts.format()
 	if err != nil {
 		return nil, err
 	}
-	s := &LeaderboardStream{w: bufio.NewWriterSize(w, 64<<10)}
+	s := &LeaderboardStream{w: bufio.NewWriterSize(w, 64<<10), spec: spec, plain: plainSpec(spec)}
 	switch f {
 	case FormatJSON:
 	case FormatCSV:
@@ -68,9 +72,18 @@ func (s *LeaderboardStream) one(e store.Entry) error {
 	}
 	s.n++
 	if s.csv != nil {
-		return s.csv.Write([]string{strconv.FormatInt(e.Rank, 10), e.UserID, fullScore(e.Score)})
+		if s.plain {
+			return s.csv.Write([]string{strconv.FormatInt(e.Rank, 10), e.UserID, fullScore(e.Score)})
+		}
+		return s.csv.Write(boardCSVRow(e, s.spec))
 	}
-	je, err := toJSONEntry(e)
+	var je any
+	var err error
+	if s.plain {
+		je, err = toJSONEntry(e)
+	} else {
+		je, err = boardEntry(e)
+	}
 	if err != nil {
 		return err
 	}
@@ -90,7 +103,7 @@ func (s *LeaderboardStream) one(e store.Entry) error {
 
 func (s *LeaderboardStream) begin() error {
 	if s.csv != nil {
-		return s.csv.Write([]string{"rank", "user_id", "score"})
+		return s.csv.Write(boardCSVHeader(s.spec))
 	}
 	return s.w.WriteByte('[')
 }

@@ -51,7 +51,8 @@ func (s *Server) portalTopTen(w http.ResponseWriter, r *http.Request) {
 // loadTopTen reads the product's default board (one ZREVRANGE) and encodes
 // it as the old service did.
 func (s *Server) loadTopTen(ctx context.Context, p string) ([]byte, error) {
-	es, err := s.cfg.Store.TopTen(ctx, p, s.cfg.Registry.Lookup(p).DefaultBoard())
+	prod := s.cfg.Registry.Lookup(p)
+	es, err := s.cfg.Store.TopTen(ctx, store.RefOf(prod, p, prod.DefaultBoard()))
 	if err != nil {
 		return nil, err
 	}

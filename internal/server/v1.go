@@ -117,12 +117,17 @@ type entryJSON struct {
 	Rank   int64       `json:"rank"`
 	UserID string      `json:"user_id"`
 	Score  json.Number `json:"score"`
+	// Meta is a value board's entry metadata (display_name, ...).
+	Meta map[string]string `json:"meta,omitempty"`
 }
 
 func entries(es []store.Entry) []entryJSON {
 	out := make([]entryJSON, len(es))
 	for i, e := range es {
-		out[i] = entryJSON{Rank: e.Rank, UserID: e.UserID, Score: jsonScore(e.Score)}
+		out[i] = entryJSON{Rank: e.Rank, UserID: e.UserID, Score: jsonScore(e.Score), Meta: e.Meta}
+		if e.Value != "" {
+			out[i].Score = json.Number(e.Value) // exact decimal text of a value board
+		}
 	}
 	return out
 }
@@ -194,7 +199,7 @@ func (s *Server) v1Leaderboard(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = off
 	}
-	page, err := s.cfg.Store.Top(r.Context(), p, board, offset, limit)
+	page, err := s.cfg.Store.Top(r.Context(), store.RefOf(prod, p, board), offset, limit)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
@@ -225,7 +230,7 @@ func (s *Server) v1Around(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := s.cfg.Store.Around(r.Context(), p, board, user, n)
+	page, err := s.cfg.Store.Around(r.Context(), store.RefOf(prod, p, board), user, n)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "player_not_found", fmt.Sprintf("%s is not on the %s board of %s", user, board, p))
 		return
@@ -272,11 +277,14 @@ func (s *Server) v1Player(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	out := playerJSON{Product: p, UserID: user, Board: board, Stats: map[string]any{}}
-	st, err := s.cfg.Store.Rank(ctx, p, board, user)
+	st, err := s.cfg.Store.Rank(ctx, store.RefOf(prod, p, board), user)
 	switch {
 	case err == nil:
 		out.Rank = &st.Rank
 		sc := jsonScore(st.Score)
+		if st.Value != "" {
+			sc = json.Number(st.Value)
+		}
 		out.Score = &sc
 		pc := percentile(st.Rank, st.Total)
 		out.Percentile = &pc
@@ -335,6 +343,30 @@ type productJSON struct {
 	DefaultBoard string   `json:"default_board"`
 	Boards       []string `json:"boards"`
 	Registered   bool     `json:"registered"`
+	// BoardInfo describes each board, in Boards' order (issue 11).
+	BoardInfo []boardInfoJSON `json:"board_info"`
+}
+
+// boardInfoJSON is how one board keeps and ranks its scores.
+type boardInfoJSON struct {
+	Name     string `json:"name"`
+	Scorer   string `json:"scorer"`
+	Order    string `json:"order"`
+	Ties     string `json:"ties"`
+	Format   string `json:"format"`
+	Operator string `json:"operator,omitempty"`
+	Field    string `json:"field,omitempty"`
+}
+
+func boardInfo(prod handler.Product) []boardInfoJSON {
+	out := make([]boardInfoJSON, len(prod.Boards))
+	for i, b := range prod.Boards {
+		out[i] = boardInfoJSON{Name: b.Name, Scorer: handler.Kind(b.Scorer), Order: b.Spec.Order.String(), Ties: b.Spec.Ties.String(), Format: b.Spec.Format.String()}
+		if v, ok := b.Scorer.(handler.Value); ok {
+			out[i].Operator, out[i].Field = v.Op.String(), v.Field
+		}
+	}
+	return out
 }
 
 // v1Products: GET /v1/products — every product with data, plus the
@@ -379,7 +411,7 @@ func (s *Server) v1Products(w http.ResponseWriter, r *http.Request) {
 		for j, b := range prod.Boards {
 			boards[j] = b.Name
 		}
-		out.Products = append(out.Products, productJSON{p, players[i], prod.DefaultBoard(), boards, registered[p]})
+		out.Products = append(out.Products, productJSON{p, players[i], prod.DefaultBoard(), boards, registered[p], boardInfo(prod)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

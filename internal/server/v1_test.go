@@ -113,12 +113,12 @@ func TestV1Player(t *testing.T) {
 func TestV1Products(t *testing.T) {
 	f := newFixture(t, nil)
 	f.get("/v1/products").want(t, 200,
-		`{"products":[{"product_id":"exrps","players":0,"default_board":"wins","boards":["wins"],"registered":true}]}`+"\n")
+		`{"products":[{"product_id":"exrps","players":0,"default_board":"wins","boards":["wins"],"registered":true,"board_info":[{"name":"wins","scorer":"wins","order":"desc","ties":"shared","format":"auto"}]}]}`+"\n")
 	f.games("exrps", "u1>u2", "u3>u1")
 	f.games("chess", "ann>bob")
 	f.get("/v1/products").want(t, 200,
-		`{"products":[{"product_id":"chess","players":2,"default_board":"wins","boards":["wins"],"registered":false},`+
-			`{"product_id":"exrps","players":3,"default_board":"wins","boards":["wins"],"registered":true}]}`+"\n")
+		`{"products":[{"product_id":"chess","players":2,"default_board":"wins","boards":["wins"],"registered":false,"board_info":[{"name":"wins","scorer":"wins","order":"desc","ties":"shared","format":"auto"}]},`+
+			`{"product_id":"exrps","players":3,"default_board":"wins","boards":["wins"],"registered":true,"board_info":[{"name":"wins","scorer":"wins","order":"desc","ties":"shared","format":"auto"}]}]}`+"\n")
 }
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {

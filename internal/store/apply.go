@@ -29,6 +29,15 @@ const (
 	opHashAdd     = "ha" // HINCRBY key member value
 	opHashSet     = "hs" // HSET key member value
 	opHistory     = "hp" // history point: see history.go
+	// Value boards and value stats (issue 11, encodeValue).
+	opScoreMax   = "zg" // ZADD key value member if absent or higher
+	opScoreMin   = "zl" // ZADD key value member if absent or lower
+	opScoreExact = "zx" // ZINCRBY within the exact range, optional floor
+	opScoreCheck = "zc" // refuse a change larger than max_change
+	opScoreTie   = "zt" // tie-break member of a ties: first board
+	opHashMax    = "hg" // HSET key member value if absent or higher
+	opHashMin    = "hl" // HSET key member value if absent or lower
+	opDistinct   = "sd" // SADD, bounded, the stat kept at SCARD
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -319,6 +328,10 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 			case handler.HistoryPoint:
 				args = append(args, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
 			default:
+				if a, ok := s.encodeValue(product, c, keyIdx, scratchIdx); ok {
+					args = append(args, a...)
+					break
+				}
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.
 				panic(fmt.Sprintf("store: unknown change op %v", c.Op))

@@ -16,7 +16,7 @@
 --   'ze'  ZADD key NX value member   (handler.ScoreEnsure)
 --   'zs'  ZADD key value member      (handler.ScoreSet)
 --   'ha'  HINCRBY key member value   (handler.StatAdd)
---   'hs'  HSET key member value      (handler.StatSet, handler.StateSet)
+--   'hs'  HSET key member value      (handler.StatSet, handler.StateSet, handler.MetaSet)
 --   'hp'  history point: key is the player's history sorted set, member the
 --         user, value "kind:boardKeyIndex:timeMs:points:everyMs:rank"; the
 --         player's score on the board (after this event's writes) is added
@@ -26,6 +26,20 @@
 --         the game points of its interval; then the oldest points past
 --         `points` are dropped. Every removal is logged with its score, so
 --         undo is exact (history.go).
+-- Value boards and value stats (issue 11; scores are scaled integers, exact
+-- up to 2^53-1, and 'OUT_OF_RANGE' messages become reason out_of_range):
+--   'zg'  ZADD key value member if absent or higher       (handler.ScoreMax)
+--   'zl'  ZADD key value member if absent or lower        (handler.ScoreMin)
+--   'zx'  ZINCRBY key delta member, |result| <= 2^53-1, value 'delta' or
+--         'delta|floor': a result below floor is set to floor (handler.ScoreAddExact)
+--   'zc'  refuse if member's score differs from new by more than maxc,
+--         value 'new|maxc'; writes nothing                (handler.ScoreCheck)
+--   'zt'  tie-break of a ties: first board: key is the tie zset, value
+--         'mode|boardKeyIndex|tieHashKeyIndex|eventValue|prefix' (handler.ScoreTie)
+--   'hg'  HSET key member value if absent or higher       (handler.StatMax)
+--   'hl'  HSET key member value if absent or lower        (handler.StatMin)
+--   'sd'  SADD key member; value 'statsKeyIndex|max|field': refuse beyond
+--         max members, HSET the stats field to SCARD      (handler.StatDistinct)
 -- Returns {applied, nDuplicates, ordinal of each duplicate (1-based)...,
 -- then per rejected event: ordinal, keyIndex, Redis's message}, or, when a
 -- strict event was rejected, {-2, ordinal, keyIndex, message} with nothing
@@ -47,7 +61,8 @@
 -- a key left empty), never "add -v". A ZINCRBY whose result is not finite
 -- (inf, -inf, nan) counts as an overflow and is undone too, and so does an
 -- HINCRBY that wrapped around (miniredis does not refuse it). The marker is
--- written last; marker TTLs are set once at the end, after anything that
+-- written last (also for an event refused 'OUT_OF_RANGE', so that verdict
+-- stands on a replay); marker TTLs are set once at the end, after anything that
 -- could be undone. Cost: one extra read per write on the happy path (see
 -- docs/guarantees.md for the measured ratio); a failing event costs its
 -- undo only.
@@ -84,7 +99,9 @@ local log = {}
 local function undo(to)
   for j = #log, to + 1, -1 do
     local u = log[j]
-    if u[1] then
+    if u[1] == 's' then
+      redis.call('SREM', u[2], u[3])
+    elseif u[1] then
       if u[4] then redis.call('ZADD', u[2], u[4], u[3]) else redis.call('ZREM', u[2], u[3]) end
     else
       if u[4] then redis.call('HSET', u[2], u[3], u[4]) else redis.call('HDEL', u[2], u[3]) end
@@ -134,9 +151,126 @@ local function history(key, user, value)
   end
   return nil
 end
+-- Value ops (issue 11). Every write logs what it replaces, as above.
+local maxExact = 9007199254740991
+local function zsetTo(key, member, score, prev)
+  local r = redis.pcall('ZADD', key, score, member)
+  if failed(r) then return r.err end
+  log[#log + 1] = {true, key, member, prev}
+  return nil
+end
+local function keep(key, member, value, higher, isHash)
+  local prev
+  if isHash then prev = redis.pcall('HGET', key, member) else prev = redis.pcall('ZSCORE', key, member) end
+  if failed(prev) then return prev.err end
+  if prev then
+    local a, b = tonumber(prev), tonumber(value)
+    if a == nil then return 'ERR statsctl: ' .. member .. ' holds ' .. tostring(prev) .. ', not a number' end
+    if (higher and b <= a) or (not higher and b >= a) then return nil end
+  end
+  if isHash then
+    local r = redis.pcall('HSET', key, member, value)
+    if failed(r) then return r.err end
+    log[#log + 1] = {false, key, member, prev}
+    return nil
+  end
+  return zsetTo(key, member, value, prev)
+end
+local vop = {}
+vop['zg'] = function(key, member, value) return keep(key, member, value, true, false) end
+vop['zl'] = function(key, member, value) return keep(key, member, value, false, false) end
+vop['hg'] = function(key, member, value) return keep(key, member, value, true, true) end
+vop['hl'] = function(key, member, value) return keep(key, member, value, false, true) end
+vop['zx'] = function(key, member, value)
+  local delta, floor = string.match(value, '^([^|]+)|(.+)$')
+  if not delta then delta = value end
+  local prev = redis.pcall('ZSCORE', key, member)
+  if failed(prev) then return prev.err end
+  local r = redis.pcall('ZINCRBY', key, delta, member)
+  if failed(r) then return r.err end
+  log[#log + 1] = {true, key, member, prev}
+  local s = tonumber(r)
+  if s == nil or s ~= s or s > maxExact or s < -maxExact then
+    return 'OUT_OF_RANGE the score of ' .. member .. ' would leave the exact range +-9007199254740991 (stored units)'
+  end
+  if floor and s < tonumber(floor) then
+    r = redis.pcall('ZADD', key, floor, member)
+    if failed(r) then return r.err end
+  end
+  return nil
+end
+vop['zc'] = function(key, member, value)
+  local new, maxc = string.match(value, '^([^|]+)|(.+)$')
+  local prev = redis.pcall('ZSCORE', key, member)
+  if failed(prev) then return prev.err end
+  if prev and math.abs(tonumber(new) - tonumber(prev)) > tonumber(maxc) then
+    return 'OUT_OF_RANGE ' .. new .. ' is more than max_change ' .. maxc .. ' from the stored ' .. prev .. ' (stored units)'
+  end
+  return nil
+end
+vop['zt'] = function(key, member, value)
+  local mode, bi, hi, ev, prefix = string.match(value, '^(%a+)|(%d+)|(%d+)|(-?%d+)|(.+)$')
+  local board, hash = KEYS[tonumber(bi)], KEYS[tonumber(hi)]
+  local s = redis.pcall('ZSCORE', board, member)
+  if failed(s) then return s.err end
+  if not s then return nil end
+  local old = redis.pcall('HGET', hash, member)
+  if failed(old) then return old.err end
+  local m = prefix .. member
+  local oldScore
+  if old then
+    oldScore = redis.pcall('ZSCORE', key, old)
+    if failed(oldScore) then return oldScore.err end
+    if oldScore and tonumber(oldScore) == tonumber(s) then
+      -- Same score: under 'r' the old stamp stays; under 'k' only an
+      -- event that reached this very score, earlier, moves it.
+      if string.sub(mode, 2, 2) ~= 'k' or tonumber(ev) ~= tonumber(s) then return nil end
+      local np, op = string.sub(prefix, 1, -2), string.sub(old, 1, string.len(prefix) - 1)
+      local better
+      if string.sub(mode, 1, 1) == 'a' then better = np < op else better = np > op end
+      if not better then return nil end
+    end
+    if old ~= m and oldScore then
+      local r = redis.pcall('ZREM', key, old)
+      if failed(r) then return r.err end
+      log[#log + 1] = {true, key, old, oldScore}
+    end
+  end
+  local prev = false
+  if old == m then prev = oldScore or false end
+  local e = zsetTo(key, m, s, prev)
+  if e then return e end
+  if old ~= m then
+    local r = redis.pcall('HSET', hash, member, m)
+    if failed(r) then return r.err end
+    log[#log + 1] = {false, hash, member, old}
+  end
+  return nil
+end
+vop['sd'] = function(key, member, value)
+  local si, max, field = string.match(value, '^(%d+)|(%d+)|(.+)$')
+  local r = redis.pcall('SADD', key, member)
+  if failed(r) then return r.err end
+  if r == 0 then return nil end
+  log[#log + 1] = {'s', key, member, false}
+  local n = redis.pcall('SCARD', key)
+  if failed(n) then return n.err end
+  if n > tonumber(max) then
+    return 'OUT_OF_RANGE ' .. field .. ' would count more than ' .. max .. ' distinct values'
+  end
+  local sk = KEYS[tonumber(si)]
+  local prev = redis.pcall('HGET', sk, field)
+  if failed(prev) then return prev.err end
+  local w = redis.pcall('HSET', sk, field, n)
+  if failed(w) then return w.err end
+  log[#log + 1] = {false, sk, field, prev}
+  return nil
+end
 -- write runs one change and returns Redis's error message, or nil.
 local function write(op, key, member, value)
   if op == 'hp' then return history(key, member, value) end
+  local vf = vop[op]
+  if vf then return vf(key, member, value) end
   if op == 'ze' then
     local r = redis.pcall('ZADD', key, 'NX', value, member)
     if failed(r) then return r.err end
@@ -228,6 +362,16 @@ while i <= n do
         return {-2, ord, badKey, bad}
       end
       undo(mark)
+      if mk > 0 and string.sub(bad, 1, 12) == 'OUT_OF_RANGE' then
+        -- A value refused against the stored state (exact range,
+        -- max_change, a distinct count's bound) is a verdict on this
+        -- event: mark it, so a replay reports it a duplicate instead of
+        -- judging it again against later state (issue 11).
+        if not failed(redis.pcall('HSET', KEYS[mk], id, 1)) then
+          log[#log + 1] = {false, KEYS[mk], id, false}
+          touched[mk] = true
+        end
+      end
     else
       if mk > 0 then touched[mk] = true end
       applied = applied + 1

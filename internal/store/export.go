@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/handler"
 )
 
 // ExportSnapshotTTL bounds how long an export's snapshot of a board can
@@ -21,16 +23,19 @@ const ExportSnapshotTTL = 10 * time.Minute
 // process holds a few megabytes whatever the board's size.
 const DefaultExportPage = 10000
 
-// Export hands a whole board to fn page by page, best first, with ranks as
-// everywhere (ties share one), so a caller can write an export of any size
-// in flat memory. The pages come from one snapshot of the board (a COPY on
-// its own slot, taken atomically), so an export taken while consumers write
+// Export hands a whole board to fn page by page, best first for its order,
+// with ranks as everywhere (ties shared, or first-to-reach on a ties: first
+// board), so a caller can write an export of any size in flat memory. The
+// pages come from one snapshot of the board's keys (a COPY of each on its
+// own slot, all in one MULTI), so an export taken while consumers write
 // lists every player exactly once with the ranks of one moment. The
 // snapshot costs Redis the board's memory until the export ends; it is
 // removed at the end and expires after ExportSnapshotTTL if the process
-// dies first. Entries before offset are skipped. fn gets each page's entries and the board's size; an error
-// from fn stops the export and is returned.
-func (s *Store) Export(ctx context.Context, product, board string, offset, pageSize int64, fn func(entries []Entry, total int64) error) error {
+// dies first. Entries before offset are skipped. fn gets each page's
+// entries and the board's size; an error from fn stops the export and is
+// returned.
+func (s *Store) Export(ctx context.Context, ref BoardRef, offset, pageSize int64, fn func(entries []Entry, total int64) error) error {
+	product, board := ref.Product, ref.Instance
 	if pageSize <= 0 {
 		pageSize = DefaultExportPage
 	}
@@ -38,13 +43,25 @@ func (s *Store) Export(ctx context.Context, product, board string, offset, pageS
 	if err != nil {
 		return err
 	}
-	snap := s.keys.Export(product, board, token)
-	src := s.keys.Board(product, board)
-	// COPY and EXPIRE in one MULTI: a snapshot is never left without its TTL.
-	var copied *redis.IntCmd
+	snap := ref
+	snap.Instance = ExportInstance(ref.Instance, token)
+	pairs := [][2]string{{s.keys.Board(product, ref.Instance), s.keys.Board(product, snap.Instance)}}
+	if ref.Spec.Ties == handler.First {
+		pairs = append(pairs,
+			[2]string{s.keys.TieSet(product, ref.Instance), s.keys.TieSet(product, snap.Instance)},
+			[2]string{s.keys.TieOf(product, ref.Instance), s.keys.TieOf(product, snap.Instance)})
+	}
+	if len(ref.Spec.Meta) > 0 {
+		pairs = append(pairs, [2]string{s.keys.Meta(product, ref.Instance), s.keys.Meta(product, snap.Instance)})
+	}
+	// COPY and EXPIRE in one MULTI: a snapshot is never left without its
+	// TTL, and its keys are of one moment.
+	copied := make([]*redis.IntCmd, len(pairs))
 	if _, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		copied = pipe.Copy(ctx, src, snap, 0, false)
-		pipe.Expire(ctx, snap, ExportSnapshotTTL)
+		for i, p := range pairs {
+			copied[i] = pipe.Copy(ctx, p[0], p[1], 0, false)
+			pipe.Expire(ctx, p[1], ExportSnapshotTTL)
+		}
 		return nil
 	}); err != nil {
 		if redis.HasErrorPrefix(err, "ERR unknown command") {
@@ -57,18 +74,20 @@ func (s *Store) Export(ctx context.Context, product, board string, offset, pageS
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = s.rdb.Del(dctx, snap).Err()
+		for _, p := range pairs {
+			_ = s.rdb.Del(dctx, p[1]).Err()
+		}
 	}()
-	if copied.Val() == 0 {
+	if copied[0].Val() == 0 {
 		return fn(nil, 0) // no such board yet: an empty export
 	}
 	start := max(offset, 0)
 	for offset := start; ; offset += pageSize {
-		vals, err := s.runReadKey(ctx, snap, "page", offset, offset+pageSize-1)
+		vals, err := s.runRead(ctx, snap, "page", offset, offset+pageSize-1)
 		if err != nil {
 			return fmt.Errorf("export %s/%s at offset %d: %w", product, board, offset, err)
 		}
-		page, err := parsePage(vals)
+		page, err := s.finishPage(ctx, snap, vals)
 		if err != nil {
 			return fmt.Errorf("export %s/%s at offset %d: %w", product, board, offset, err)
 		}
@@ -81,8 +100,10 @@ func (s *Store) Export(ctx context.Context, product, board string, offset, pageS
 		if int64(len(page.Entries)) < pageSize || offset+pageSize >= page.Total {
 			return nil
 		}
-		if err := s.rdb.Expire(ctx, snap, ExportSnapshotTTL).Err(); err != nil {
-			return fmt.Errorf("export %s/%s: renew the snapshot: %w", product, board, err)
+		for _, p := range pairs {
+			if err := s.rdb.Expire(ctx, p[1], ExportSnapshotTTL).Err(); err != nil {
+				return fmt.Errorf("export %s/%s: renew the snapshot: %w", product, board, err)
+			}
 		}
 	}
 }

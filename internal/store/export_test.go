@@ -63,7 +63,7 @@ func TestExportIsOneSnapshotInPages(t *testing.T) {
 		for _, size := range []int64{1, 7, 100, 503, 10000} {
 			var got []store.Entry
 			pages := 0
-			err := st.Export(ctx, "p", "wins", 0, size, func(es []store.Entry, total int64) error {
+			err := st.Export(ctx, store.BoardRef{Product: "p", Instance: "wins"}, 0, size, func(es []store.Entry, total int64) error {
 				if total != int64(len(want)) {
 					t.Errorf("page size %d: total %d, want %d", size, total, len(want))
 				}
@@ -95,7 +95,7 @@ func TestExportIsOneSnapshotInPages(t *testing.T) {
 		// From an offset: the rest of the board, ranks as on the whole board.
 		for _, off := range []int64{1, 250, 502, 503, 900} {
 			var got []store.Entry
-			if err := st.Export(ctx, "p", "wins", off, 100, func(es []store.Entry, _ int64) error {
+			if err := st.Export(ctx, store.BoardRef{Product: "p", Instance: "wins"}, off, 100, func(es []store.Entry, _ int64) error {
 				got = append(got, es...)
 				return nil
 			}); err != nil {
@@ -113,7 +113,7 @@ func TestExportEmptyAndStopped(t *testing.T) {
 	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		calls := 0
-		if err := st.Export(ctx, "p", "none", 0, 10, func(es []store.Entry, total int64) error {
+		if err := st.Export(ctx, store.BoardRef{Product: "p", Instance: "none"}, 0, 10, func(es []store.Entry, total int64) error {
 			calls++
 			if len(es) != 0 || total != 0 {
 				t.Errorf("absent board: %v, total %d", es, total)
@@ -127,7 +127,7 @@ func TestExportEmptyAndStopped(t *testing.T) {
 			rdb.ZAdd(ctx, key, redis.Z{Score: float64(i), Member: fmt.Sprint("u", i)})
 		}
 		stop := errors.New("pipe closed")
-		err := st.Export(ctx, "p", "wins", 0, 10, func([]store.Entry, int64) error { return stop })
+		err := st.Export(ctx, store.BoardRef{Product: "p", Instance: "wins"}, 0, 10, func([]store.Entry, int64) error { return stop })
 		if !errors.Is(err, stop) {
 			t.Fatalf("writer error not returned: %v", err)
 		}
@@ -141,7 +141,7 @@ func TestExportWrongType(t *testing.T) {
 	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		rdb.Set(ctx, st.Keys().Board("p", "wins"), "x", 0)
-		err := st.Export(ctx, "p", "wins", 0, 10, func([]store.Entry, int64) error { return nil })
+		err := st.Export(ctx, store.BoardRef{Product: "p", Instance: "wins"}, 0, 10, func([]store.Entry, int64) error { return nil })
 		if err == nil || !strings.Contains(err.Error(), "p/wins") || !store.IsWrongType(err) {
 			t.Fatalf("want a WRONGTYPE error naming p/wins, got %v", err)
 		}
@@ -151,7 +151,7 @@ func TestExportWrongType(t *testing.T) {
 
 func assertNoSnapshots(t *testing.T, rdb redis.UniversalClient, st *store.Store) {
 	t.Helper()
-	pattern := st.Keys().Export("p", "*", "*")
+	pattern := st.Keys().Board("p", store.ExportInstance("*", "*")) + "*"
 	var left []string
 	scan := func(c redis.UniversalClient) {
 		keys, _, err := c.Scan(ctx, 0, pattern, 1000).Result()

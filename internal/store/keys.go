@@ -12,7 +12,7 @@ import (
 //	<ns>:{<product>}:stats:<user>    hash, stat name -> integer or text
 //	<ns>:{<product>}:seen:<bucket>   hash, event id -> 1 (applied-event markers)
 //	<ns>:{<product>}:rt:<board>      hash, user id -> rating state (stateful boards)
-//	<ns>:{<product>}:export:<board>:<token>  sorted set, an export's snapshot of a board (expires)
+//	<ns>:{<product>}:lb:<instance>^export-<token>  an export's snapshot of a board (expires)
 //	<ns>:products                    set of products that have data
 //
 // Scratch, when set, is appended to board, rating-state and marker key
@@ -66,13 +66,13 @@ func ExternalID(id string) string {
 	return externalPrefix + id
 }
 
-// Export is a snapshot of one board taken for one export (`leaderboard
-// --limit 0 -o csv|json`): a copy under the product's hash tag, so it sits
-// on the board's slot, with a short TTL so a killed export leaves nothing
-// behind for long. token makes each export's copy its own.
-func (k Keys) Export(product, board, token string) string {
-	return k.tag(product) + "export:" + board + ":" + token
-}
+// ExportInstance names the snapshot one export (`leaderboard --limit 0
+// -o csv|json`) takes of a board instance: a copy of the instance's keys
+// (board, tie-break, metadata) under the same product hash tag, so on its
+// slot, with a short TTL so a killed export leaves nothing behind for long.
+// '^' is in no board, period or segment name, so a snapshot is never
+// another instance; token makes each export's copy its own.
+func ExportInstance(instance, token string) string { return instance + "^export-" + token }
 
 // Products is the set of product ids that have received data.
 func (k Keys) Products() string { return k.NS + ":products" }

@@ -17,3 +17,15 @@ func TestApplyOpsKnownToScript(t *testing.T) {
 		}
 	}
 }
+
+// The value ops (issue 11) live in apply.lua's vop table and its header.
+func TestValueOpsKnownToScript(t *testing.T) {
+	for _, op := range []string{opScoreMax, opScoreMin, opScoreExact, opScoreCheck, opScoreTie, opHashMax, opHashMin, opDistinct} {
+		if !strings.Contains(applySrc, "vop['"+op+"']") {
+			t.Errorf("apply.lua does not handle value op %q", op)
+		}
+		if !strings.Contains(applySrc, "--   '"+op+"'") {
+			t.Errorf("apply.lua's header does not list op %q", op)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/handler"
 )
 
 // The read path: pages, neighbourhoods and ranks through read.lua (so ties
@@ -28,8 +30,15 @@ type Entry struct {
 	// must escape.
 	UserID string
 	// Score is the sorted-set score; Redis allows ±Inf, which JSON cannot
-	// carry.
+	// carry. On a value board it is the value (stored scaled, see
+	// handler.Spec.Scale), and Value holds it as exact decimal text.
 	Score float64
+	// Value is a value board's score as exact text ("62.345"), "" on other
+	// boards; outputs prefer it to Score.
+	Value string
+	// Meta is the entry's metadata (display_name, ...) on boards that keep
+	// it, nil otherwise.
+	Meta map[string]string
 }
 
 // Page is a slice of a board with the board's size at the same moment.
@@ -42,9 +51,11 @@ type Page struct {
 // answer or a 404 as fits them.
 var ErrNotFound = errors.New("not found")
 
-// Top returns the board's entries from offset, best first, at most limit of
-// them (limit <= 0: all). Ties share a rank: 1, 2, 2, 4.
-func (s *Store) Top(ctx context.Context, product, board string, offset, limit int64) (Page, error) {
+// Top returns the board's entries from offset, best first for its order,
+// at most limit of them (limit <= 0: all). Ties share a rank (1, 2, 2, 4),
+// or on a ties: first board whoever reached the score first ranks higher.
+func (s *Store) Top(ctx context.Context, ref BoardRef, offset, limit int64) (Page, error) {
+	product, board := ref.Product, ref.Instance
 	if offset < 0 {
 		offset = 0
 	}
@@ -52,35 +63,38 @@ func (s *Store) Top(ctx context.Context, product, board string, offset, limit in
 	if limit > 0 {
 		stop = offset + limit - 1
 	}
-	vals, err := s.runRead(ctx, product, board, "page", offset, stop)
+	vals, err := s.runRead(ctx, ref, "page", offset, stop)
 	if err != nil {
 		return Page{}, fmt.Errorf("top of %s/%s: %w", product, board, err)
 	}
-	return parsePage(vals)
+	return s.finishPage(ctx, ref, vals)
 }
 
 // Around returns the players within n places of user, best first.
-func (s *Store) Around(ctx context.Context, product, board, user string, n int64) (Page, error) {
-	vals, err := s.runRead(ctx, product, board, "around", user, n)
+func (s *Store) Around(ctx context.Context, ref BoardRef, user string, n int64) (Page, error) {
+	product, board := ref.Product, ref.Instance
+	vals, err := s.runRead(ctx, ref, "around", user, n)
 	if err != nil {
 		return Page{}, fmt.Errorf("players around %s on %s/%s: %w", user, product, board, err)
 	}
 	if len(vals) == 0 {
 		return Page{}, ErrNotFound
 	}
-	return parsePage(vals)
+	return s.finishPage(ctx, ref, vals)
 }
 
 // Standing is a player's place on a board.
 type Standing struct {
 	Rank  int64
 	Score float64
-	Total int64 // players on the board
+	Total int64  // players on the board
+	Value string // exact text of Score on a value board, else ""
 }
 
 // Rank returns the player's rank and score (ErrNotFound when absent).
-func (s *Store) Rank(ctx context.Context, product, board, user string) (Standing, error) {
-	vals, err := s.runRead(ctx, product, board, "rank", user)
+func (s *Store) Rank(ctx context.Context, ref BoardRef, user string) (Standing, error) {
+	product, board := ref.Product, ref.Instance
+	vals, err := s.runRead(ctx, ref, "rank", user)
 	if err != nil {
 		return Standing{}, fmt.Errorf("rank of %s on %s/%s: %w", user, product, board, err)
 	}
@@ -94,13 +108,22 @@ func (s *Store) Rank(ctx context.Context, product, board, user string) (Standing
 	if err != nil {
 		return Standing{}, err
 	}
-	return Standing{Rank: toInt(vals[1]), Score: score, Total: toInt(vals[2])}, nil
+	st := Standing{Rank: toInt(vals[1]), Score: score, Total: toInt(vals[2])}
+	if ref.Spec.Fixed {
+		st.Value = fixedText(score, ref.Spec.Scale)
+		st.Score = unscale(score, ref.Spec.Scale)
+	}
+	return st, nil
 }
 
 // TopTen serves the portal's hot path: one plain ZREVRANGE, no script, the
 // ten best of the board. Ranks are counted from the top of the board, ties
 // sharing one as everywhere else.
-func (s *Store) TopTen(ctx context.Context, product, board string) ([]Entry, error) {
+func (s *Store) TopTen(ctx context.Context, ref BoardRef) ([]Entry, error) {
+	product, board := ref.Product, ref.Instance
+	if ref.Spec.Order != handler.Desc || ref.Spec.Ties != handler.Shared || ref.Spec.Fixed {
+		return s.topTenSpec(ctx, ref)
+	}
 	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.keys.Board(product, board), 0, 9).Result()
 	if err != nil {
 		return nil, fmt.Errorf("top ten of %s/%s: %w", product, board, err)
@@ -173,14 +196,9 @@ func (s *Store) Products(ctx context.Context) ([]string, error) {
 	return ps, nil
 }
 
-func (s *Store) runRead(ctx context.Context, product, board string, args ...any) ([]any, error) {
-	return s.runReadKey(ctx, s.keys.Board(product, board), args...)
-}
-
-// runReadKey runs a read query on any sorted set laid out like a board (a
-// board, or an export's snapshot of one).
-func (s *Store) runReadKey(ctx context.Context, key string, args ...any) ([]any, error) {
-	v, err := s.read.Run(ctx, s.rdb, []string{key}, args...).Result()
+func (s *Store) runRead(ctx context.Context, ref BoardRef, query string, args ...any) ([]any, error) {
+	keys, head := s.readKeys(ref, query)
+	v, err := s.read.Run(ctx, s.rdb, keys, append(head, args...)...).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +213,7 @@ func (s *Store) runReadKey(ctx context.Context, key string, args ...any) ([]any,
 // first entry's rank comes from Redis (it may tie with players on the page
 // before); each later entry either ties with the one above it or is ranked
 // by its position, which gives 1, 2, 2, 4.
-func parsePage(vals []any) (Page, error) {
+func parsePage(vals []any, first bool) (Page, error) {
 	if len(vals) < 3 || len(vals)%2 != 1 {
 		return Page{}, fmt.Errorf("unexpected page reply of %d items", len(vals))
 	}
@@ -206,7 +224,7 @@ func parsePage(vals []any) (Page, error) {
 		if err != nil {
 			return Page{}, err
 		}
-		if n := len(p.Entries); n > 0 && score != p.Entries[n-1].Score {
+		if n := len(p.Entries); n > 0 && (first || score != p.Entries[n-1].Score) {
 			rank = pos + 1
 		}
 		p.Entries = append(p.Entries, Entry{Rank: rank, UserID: fmt.Sprint(vals[i]), Score: score})

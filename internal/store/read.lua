@@ -1,33 +1,70 @@
 -- Reads run as scripts so a page and the rank of its first entry, or a score
 -- and its rank, come from one consistent moment of the board.
--- page: KEYS[1] board, ARGV[1] 'page', ARGV[2] start, ARGV[3] stop (inclusive)
+-- ARGV[1] query, ARGV[2] order ('d' higher is better, 'a' lower is better),
+-- ARGV[3] ties ('s' shared, 'f' first: KEYS[2] is the board's tie zset,
+-- KEYS[3] its user -> member hash; members carry a fixed-width prefix of
+-- ARGV[4] bytes, stripped here), then the query's own arguments:
+-- page: KEYS[1] board, ARGV[5] start, ARGV[6] stop (inclusive)
 --   -> {rankOfFirst, total, start, member1, score1, member2, score2, ...}
--- rank: KEYS[1] board, ARGV[1] 'rank', ARGV[2] user
+-- rank: KEYS[1] board, ARGV[5] user
 --   -> {} if absent, else {score, rank, total}
--- around: KEYS[1] board, ARGV[1] 'around', ARGV[2] user, ARGV[3] n
+-- around: KEYS[1] board, ARGV[5] user, ARGV[6] n
 --   -> {} if absent, else like page
 local key, what = KEYS[1], ARGV[1]
-local function page(start, stop)
-  local total = redis.call('ZCARD', key)
-  local items = redis.call('ZREVRANGE', key, start, stop, 'WITHSCORES')
-  local first = start + 1
-  if #items > 0 and start > 0 then
-    first = redis.call('ZCOUNT', key, '(' .. items[2], '+inf') + 1
+local asc, first, width = ARGV[2] == 'a', ARGV[3] == 'f', tonumber(ARGV[4])
+local ranked = key
+if first then ranked = KEYS[2] end
+local function range(start, stop)
+  if asc then return redis.call('ZRANGE', ranked, start, stop, 'WITHSCORES') end
+  return redis.call('ZREVRANGE', ranked, start, stop, 'WITHSCORES')
+end
+-- above counts the entries strictly better than score s.
+local function above(s)
+  if asc then return redis.call('ZCOUNT', key, '-inf', '(' .. s) end
+  return redis.call('ZCOUNT', key, '(' .. s, '+inf')
+end
+-- position is the 0-based place of user in read order, or nil.
+local function position(user)
+  local m = user
+  if first then
+    m = redis.call('HGET', KEYS[3], user)
+    if not m then return nil end
   end
-  local out = {first, total, start}
-  for j = 1, #items do out[#out + 1] = items[j] end
+  if asc then return redis.call('ZRANK', ranked, m) end
+  return redis.call('ZREVRANK', ranked, m)
+end
+local function page(start, stop)
+  local total = redis.call('ZCARD', ranked)
+  local items = range(start, stop)
+  local rank = start + 1
+  if #items > 0 and start > 0 and not first then
+    rank = above(items[2]) + 1
+  end
+  local out = {rank, total, start}
+  for j = 1, #items do
+    if first and j % 2 == 1 then
+      out[#out + 1] = string.sub(items[j], width + 1)
+    else
+      out[#out + 1] = items[j]
+    end
+  end
   return out
 end
 if what == 'page' then
-  return page(tonumber(ARGV[2]), tonumber(ARGV[3]))
+  return page(tonumber(ARGV[5]), tonumber(ARGV[6]))
 elseif what == 'rank' then
-  local s = redis.call('ZSCORE', key, ARGV[2])
+  local s = redis.call('ZSCORE', key, ARGV[5])
   if not s then return {} end
-  return {s, redis.call('ZCOUNT', key, '(' .. s, '+inf') + 1, redis.call('ZCARD', key)}
+  if first then
+    local p = position(ARGV[5])
+    if not p then return {} end
+    return {s, p + 1, redis.call('ZCARD', ranked)}
+  end
+  return {s, above(s) + 1, redis.call('ZCARD', key)}
 elseif what == 'around' then
-  local r = redis.call('ZREVRANK', key, ARGV[2])
+  local r = position(ARGV[5])
   if not r then return {} end
-  local n = tonumber(ARGV[3])
+  local n = tonumber(ARGV[6])
   local start = r - n
   if start < 0 then start = 0 end
   return page(start, r + n)

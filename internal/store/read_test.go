@@ -23,16 +23,16 @@ func TestTopTenRanksLikeTop(t *testing.T) {
 		if err := rdb.ZAdd(ctx, key, zs...).Err(); err != nil {
 			t.Fatal(err)
 		}
-		got, err := st.TopTen(ctx, "p", "wins")
+		got, err := st.TopTen(ctx, store.BoardRef{Product: "p", Instance: "wins"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		top, err := st.Top(ctx, "p", "wins", 0, 10)
+		top, err := st.Top(ctx, store.BoardRef{Product: "p", Instance: "wins"}, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
 		storetest.AssertEntries(t, got, top.Entries)
-		if empty, err := st.TopTen(ctx, "p", "none"); err != nil || len(empty) != 0 {
+		if empty, err := st.TopTen(ctx, store.BoardRef{Product: "p", Instance: "none"}); err != nil || len(empty) != 0 {
 			t.Fatalf("empty board: %v %v", empty, err)
 		}
 	})

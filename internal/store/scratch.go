@@ -38,7 +38,11 @@ func (s *Store) SwapIn(ctx context.Context, product, scratch string, boards []st
 	var keys []string
 	for _, b := range boards {
 		keys = append(keys, tmp.Board(product, b), live.Board(product, b),
-			tmp.RatingState(product, b), live.RatingState(product, b))
+			tmp.RatingState(product, b), live.RatingState(product, b),
+			// A value board's tie-break and metadata (issue 11) go with it.
+			tmp.TieSet(product, b), live.TieSet(product, b),
+			tmp.TieOf(product, b), live.TieOf(product, b),
+			tmp.Meta(product, b), live.Meta(product, b))
 	}
 	if err := s.swap.Run(ctx, s.rdb, keys).Err(); err != nil {
 		return fmt.Errorf("swap rebuilt boards %v of %s in: %w", boards, product, err)

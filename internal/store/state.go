@@ -129,6 +129,7 @@ func (s *Store) PlayerStats(ctx context.Context, prod handler.Product, product, 
 	if err != nil {
 		return nil, fmt.Errorf("stats of %s in %s: %w", user, product, err)
 	}
+	unscaleStats(prod, out)
 	for _, b := range boards {
 		text, err := b.state.Result()
 		if errors.Is(err, redis.Nil) {

@@ -29,11 +29,11 @@ func TestApplyGameOverAndReadBack(t *testing.T) {
 		if res.Applied != 3 || len(res.Duplicates) != 0 {
 			t.Fatalf("applied %d dups %v, want 3 and none", res.Applied, res.Duplicates)
 		}
-		page, err := st.Top(ctx, "exrps", "wins", 0, 10)
+		page, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.Entry{{1, "u1", 2}, {2, "u3", 1}, {3, "u2", 0}}
+		want := []store.Entry{{Rank: 1, UserID: "u1", Score: 2}, {Rank: 2, UserID: "u3", Score: 1}, {Rank: 3, UserID: "u2", Score: 0}}
 		storetest.AssertEntries(t, page.Entries, want)
 		if page.Total != 3 {
 			t.Fatalf("total %d, want 3", page.Total)
@@ -71,8 +71,8 @@ func TestApplySameIDTwiceChangesNothing(t *testing.T) {
 		if res.Applied != 1 || fmt.Sprint(res.Duplicates["g"]) != "[0 1]" {
 			t.Fatalf("second apply: applied %d dups %v, want 1 and [0 1]", res.Applied, res.Duplicates)
 		}
-		page, _ := st.Top(ctx, "g", "wins", 0, 0)
-		storetest.AssertEntries(t, page.Entries, []store.Entry{{1, "c", 2}, {1, "a", 2}, {3, "b", 0}})
+		page, _ := st.Top(ctx, store.BoardRef{Product: "g", Instance: "wins"}, 0, 0)
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{Rank: 1, UserID: "c", Score: 2}, {Rank: 1, UserID: "a", Score: 2}, {Rank: 3, UserID: "b", Score: 0}})
 		// A duplicate inside one batch is applied once.
 		res, err = st.Apply(ctx, map[string][]store.Item{"h": {storetest.GameOver("9-9", "p", "q"), storetest.GameOver("9-9", "p", "q")}})
 		if err != nil || res.Applied != 1 || fmt.Sprint(res.Duplicates["h"]) != "[1]" {
@@ -106,7 +106,7 @@ func TestConcurrentAppliersCountOnce(t *testing.T) {
 		}
 		wg.Wait()
 		var total float64
-		page, _ := st.Top(ctx, "race", "wins", 0, 0)
+		page, _ := st.Top(ctx, store.BoardRef{Product: "race", Instance: "wins"}, 0, 0)
 		for _, e := range page.Entries {
 			total += e.Score
 		}
@@ -138,38 +138,38 @@ func TestRanksWithTiesAndPages(t *testing.T) {
 		key := st.Keys().Board("t", "wins")
 		rdb.ZAdd(ctx, key, redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 8, Member: "b"}, redis.Z{Score: 8, Member: "c"},
 			redis.Z{Score: 5, Member: "d"}, redis.Z{Score: 5, Member: "e"}, redis.Z{Score: 5, Member: "f"}, redis.Z{Score: 1, Member: "g"})
-		page, err := st.Top(ctx, "t", "wins", 0, 0)
+		page, err := st.Top(ctx, store.BoardRef{Product: "t", Instance: "wins"}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		storetest.AssertEntries(t, page.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}, {4, "f", 5}, {4, "e", 5}, {4, "d", 5}, {7, "g", 1}})
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{Rank: 1, UserID: "a", Score: 10}, {Rank: 2, UserID: "c", Score: 8}, {Rank: 2, UserID: "b", Score: 8}, {Rank: 4, UserID: "f", Score: 5}, {Rank: 4, UserID: "e", Score: 5}, {Rank: 4, UserID: "d", Score: 5}, {Rank: 7, UserID: "g", Score: 1}})
 		// A page that starts inside a tie keeps the tie's rank.
-		page, _ = st.Top(ctx, "t", "wins", 4, 2)
-		storetest.AssertEntries(t, page.Entries, []store.Entry{{4, "e", 5}, {4, "d", 5}})
-		page, _ = st.Top(ctx, "t", "wins", 5, 10)
-		storetest.AssertEntries(t, page.Entries, []store.Entry{{4, "d", 5}, {7, "g", 1}})
-		page, _ = st.Top(ctx, "t", "wins", 50, 10)
+		page, _ = st.Top(ctx, store.BoardRef{Product: "t", Instance: "wins"}, 4, 2)
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{Rank: 4, UserID: "e", Score: 5}, {Rank: 4, UserID: "d", Score: 5}})
+		page, _ = st.Top(ctx, store.BoardRef{Product: "t", Instance: "wins"}, 5, 10)
+		storetest.AssertEntries(t, page.Entries, []store.Entry{{Rank: 4, UserID: "d", Score: 5}, {Rank: 7, UserID: "g", Score: 1}})
+		page, _ = st.Top(ctx, store.BoardRef{Product: "t", Instance: "wins"}, 50, 10)
 		if len(page.Entries) != 0 || page.Total != 7 {
 			t.Fatalf("page past the end: %+v", page)
 		}
-		r, err := st.Rank(ctx, "t", "wins", "e")
+		r, err := st.Rank(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "e")
 		if err != nil || r != (store.Standing{Rank: 4, Score: 5, Total: 7}) {
 			t.Fatalf("rank of e: %+v %v", r, err)
 		}
-		if _, err := st.Rank(ctx, "t", "wins", "zz"); err != store.ErrNotFound {
+		if _, err := st.Rank(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "zz"); err != store.ErrNotFound {
 			t.Fatalf("rank of absent player: %v, want ErrNotFound", err)
 		}
-		around, err := st.Around(ctx, "t", "wins", "e", 1)
+		around, err := st.Around(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "e", 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		storetest.AssertEntries(t, around.Entries, []store.Entry{{4, "f", 5}, {4, "e", 5}, {4, "d", 5}})
-		around, _ = st.Around(ctx, "t", "wins", "a", 2)
-		storetest.AssertEntries(t, around.Entries, []store.Entry{{1, "a", 10}, {2, "c", 8}, {2, "b", 8}})
-		if _, err := st.Around(ctx, "t", "wins", "nobody", 2); err != store.ErrNotFound {
+		storetest.AssertEntries(t, around.Entries, []store.Entry{{Rank: 4, UserID: "f", Score: 5}, {Rank: 4, UserID: "e", Score: 5}, {Rank: 4, UserID: "d", Score: 5}})
+		around, _ = st.Around(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "a", 2)
+		storetest.AssertEntries(t, around.Entries, []store.Entry{{Rank: 1, UserID: "a", Score: 10}, {Rank: 2, UserID: "c", Score: 8}, {Rank: 2, UserID: "b", Score: 8}})
+		if _, err := st.Around(ctx, store.BoardRef{Product: "t", Instance: "wins"}, "nobody", 2); err != store.ErrNotFound {
 			t.Fatalf("around absent player: %v", err)
 		}
-		empty, err := st.Top(ctx, "nothing", "wins", 0, 10)
+		empty, err := st.Top(ctx, store.BoardRef{Product: "nothing", Instance: "wins"}, 0, 10)
 		if err != nil || len(empty.Entries) != 0 || empty.Total != 0 {
 			t.Fatalf("empty board: %+v %v", empty, err)
 		}
@@ -193,12 +193,12 @@ func TestBigBoard(t *testing.T) {
 			items = items[:0]
 		}
 	}
-	all, err := st.Top(ctx, "big", "wins", 0, 0)
+	all, err := st.Top(ctx, store.BoardRef{Product: "big", Instance: "wins"}, 0, 0)
 	if err != nil || len(all.Entries) != n {
 		t.Fatalf("full board: %d entries, %v", len(all.Entries), err)
 	}
 	for _, off := range []int64{0, 999, 1000, 50_500, 99_990} {
-		page, err := st.Top(ctx, "big", "wins", off, 25)
+		page, err := st.Top(ctx, store.BoardRef{Product: "big", Instance: "wins"}, off, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestBigBoard(t *testing.T) {
 	}
 	// Every player with score 42 shares the rank after the 57 higher scores,
 	// each held by 1000 players.
-	r, _ := st.Rank(ctx, "big", "wins", "u42")
+	r, _ := st.Rank(ctx, store.BoardRef{Product: "big", Instance: "wins"}, "u42")
 	if r.Rank != 57*1000+1 || r.Score != 42 || r.Total != n {
 		t.Fatalf("rank of u42: %+v", r)
 	}
@@ -224,7 +224,7 @@ func TestScriptCacheLoss(t *testing.T) {
 	if _, err := st.Apply(ctx, map[string][]store.Item{"s": {storetest.GameOver("1-2", "a", "b")}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := st.Rank(ctx, "s", "wins", "a")
+	r, err := st.Rank(ctx, store.BoardRef{Product: "s", Instance: "wins"}, "a")
 	if err != nil || r.Score != 2 {
 		t.Fatalf("a: %+v %v", r, err)
 	}

@@ -68,7 +68,7 @@ func TestShardedBoardMergeEqualsOneBoard(t *testing.T) {
 		return out
 	}
 	for _, q := range []struct{ off, n int64 }{{0, 10}, {0, 100}, {37, 50}, {4900, 100}} {
-		want, err := st.Top(ctx, "exrps", "wins", q.off, q.n)
+		want, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, q.off, q.n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,14 +77,15 @@ func TestShardedBoardMergeEqualsOneBoard(t *testing.T) {
 			t.Fatalf("page %v: %d entries merged, %d on the board", q, len(got), len(want.Entries))
 		}
 		for i := range got {
-			if got[i] != want.Entries[i] {
+			g, w := got[i], want.Entries[i]
+			if g.Rank != w.Rank || g.UserID != w.UserID || g.Score != w.Score {
 				t.Fatalf("page %v, row %d: merged %+v, board %+v", q, i, got[i], want.Entries[i])
 			}
 		}
 	}
 	for i := 0; i < players; i += 97 {
 		u := fmt.Sprintf("p%04d", i)
-		want, err := st.Rank(ctx, "exrps", "wins", u)
+		want, err := st.Rank(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, u)
 		if err != nil {
 			t.Fatal(err)
 		}
