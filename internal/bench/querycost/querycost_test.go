@@ -86,13 +86,34 @@ func BenchmarkQueryCost(b *testing.B) {
 				}
 			})
 		}
-		run("top10", func() error { _, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, 0, 10); return err })
+		run("top10", func() error {
+			_, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, 0, 10)
+			return err
+		})
 		run("topten_portal", func() error { _, err := st.TopTen(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}); return err })
-		run("page100_at_middle", func() error { _, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n/2), 100); return err })
-		run("page100_at_end", func() error { _, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n-100), 100); return err })
-		run("around5_middle", func() error { _, err := st.Around(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, mid, 5); return err })
-		run("rank_middle", func() error { _, err := st.Rank(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, mid); return err })
-		run("rank_last", func() error { _, err := st.Rank(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, last); return err })
-		run("export_page10000", func() error { _, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n/2), 10000); return err })
+		run("page100_at_middle", func() error {
+			_, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n/2), 100)
+			return err
+		})
+		run("page100_at_end", func() error {
+			_, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n-100), 100)
+			return err
+		})
+		run("around5_middle", func() error {
+			_, err := st.Around(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, mid, 5)
+			return err
+		})
+		run("rank_middle", func() error {
+			_, err := st.Rank(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, mid)
+			return err
+		})
+		run("rank_last", func() error {
+			_, err := st.Rank(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, last)
+			return err
+		})
+		run("export_page10000", func() error {
+			_, err := st.Top(ctx, store.BoardRef{Product: "exrps", Instance: "wins"}, int64(n/2), 10000)
+			return err
+		})
 	}
 }
