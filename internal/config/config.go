@@ -292,6 +292,12 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 		}
 	}
 	allowed, ok := scorerKeys[scorer]
+	if ok {
+		allowed = append(append([]string(nil), allowed...), layerKeys...)
+		if scorer != "glicko2" {
+			allowed = append(allowed, "period")
+		}
+	}
 	if !ok {
 		if scorer == "" {
 			p.errorf(n, "%s: board has no scorer (want wins, elo or glicko2)", product)
@@ -357,6 +363,7 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 		}
 		h = g
 	}
+	h = p.layers(f, name, what, scorer, h)
 	return handler.Board{Name: name, Scorer: h}, len(p.errs) == before
 }
 

@@ -13,6 +13,9 @@ import (
 // dead-letters it and goes on, and track and the HTTP route report it with
 // its line. Nothing of it was written.
 func rejectedOutcome(product string, r store.Reject) Outcome {
+	if reason, detail, ok := handler.ScriptReason(r.Message); ok {
+		return Outcome{Status: Invalid, Product: product, Reason: reason, Detail: detail}
+	}
 	return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonStoreRejected,
 		Detail: fmt.Sprintf("redis: %s; fix or delete the key %s, then send the event again (nothing of it was written)", r.Message, r.Key)}
 }

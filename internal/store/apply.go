@@ -28,6 +28,13 @@ const (
 	opScoreSet    = "zs" // ZADD key value member
 	opHashAdd     = "ha" // HINCRBY key member value
 	opHashSet     = "hs" // HSET key member value
+	// opPeriod checks a period instance may still change (not closed, not
+	// older than the kept archive, not in the future), registers it in
+	// its board's registry and trims periods past the archive at the end.
+	opPeriod = "pw"
+	// opInstance registers an instance in its board's registry, refusing
+	// a new segment beyond the board's maximum.
+	opInstance = "ir"
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -314,6 +321,13 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
 			case handler.StateSet:
 				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+			case handler.PeriodOpen:
+				reg := scratchIdx(s.keys.Instances(product, c.Field))
+				closed := scratchIdx(s.keys.Closed(product, c.Field))
+				args = append(args, opPeriod, reg, c.Board, s.periodArg(product, closed, c))
+			case handler.InstanceAdd:
+				args = append(args, opInstance, scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
+					strconv.FormatInt(int64(c.Num), 10)+" "+strconv.FormatInt(c.Int, 10))
 			default:
 				// Handlers are ours; an unknown op is a programming error that
 				// must not write half an event.
@@ -325,6 +339,18 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		s.noteScratch(scratchKeys)
 	}
 	return keys, args, pos
+}
+
+// periodArg is the value of an opPeriod change: the closed-periods key's
+// index, the period's start, horizon and cutoff and the event's time (ms),
+// then the key name parts the script trims an expired instance's keys by
+// (its board and rating-state keys: prefix + instance + suffix).
+func (s *Store) periodArg(product, closedIdx string, c handler.Change) string {
+	v := closedIdx + " " + strconv.FormatInt(int64(c.Num), 10) + " " + c.Str + " " + s.keys.tag(product) + "lb: " + s.keys.tag(product) + "rt:"
+	if s.keys.Scratch != "" {
+		v += " " + s.keys.Scratch
+	}
+	return v
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
