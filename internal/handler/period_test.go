@@ -26,9 +26,9 @@ func TestPeriodIDs(t *testing.T) {
 		spec, zone, at, want, next string
 	}{
 		{"weekly", "UTC", "2026-11-30T12:00:00Z", "2026-W49", "2026-W50"},
-		{"weekly", "UTC", "2026-12-31T23:59:59Z", "2026-W53", "2027-W01"}, // 2026 has 53 ISO weeks
-		{"weekly", "UTC", "2027-01-03T10:00:00Z", "2026-W53", "2027-W01"}, // a Sunday, still 2026's week
-		{"weekly", "UTC", "2025-12-29T00:00:00Z", "2026-W01", "2026-W02"}, // ISO 2026 starts in December 2025
+		{"weekly", "UTC", "2026-12-31T23:59:59Z", "2026-W53", "2027-W01"},           // 2026 has 53 ISO weeks
+		{"weekly", "UTC", "2027-01-03T10:00:00Z", "2026-W53", "2027-W01"},           // a Sunday, still 2026's week
+		{"weekly", "UTC", "2025-12-29T00:00:00Z", "2026-W01", "2026-W02"},           // ISO 2026 starts in December 2025
 		{"weekly", "Europe/Berlin", "2026-11-29T23:30:00Z", "2026-W49", "2026-W50"}, // Monday 00:30 in Berlin
 		{"daily", "America/New_York", "2026-03-08T04:59:00Z", "2026-03-07", "2026-03-08"},
 		{"daily", "America/New_York", "2026-03-09T03:59:00Z", "2026-03-08", "2026-03-09"}, // the 23-hour DST day
