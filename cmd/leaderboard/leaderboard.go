@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,18 +31,25 @@ type Options struct {
 	Limit   int64
 	Offset  int64
 	Around  string
+	Period  string
+	Segment string
+	// Periods lists the board's stored periods and segments instead.
+	Periods bool
+	Now     func() time.Time
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
 // query with the parsed options (for tests); root.go passes nil.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
+	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable, Now: time.Now}
 	c := &cobra.Command{
 		Use:   "leaderboard PRODUCT",
 		Short: "Show a product's leaderboard",
 		Example: `  statsctl leaderboard exrps
   statsctl leaderboard exrps --limit 0 -o csv > board.csv
-  statsctl leaderboard exrps --around u42`,
+  statsctl leaderboard exrps --around u42
+  statsctl leaderboard exrps --board weekly --period previous --segment region=eu
+  statsctl leaderboard exrps --board weekly --periods`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -59,6 +67,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	c.Flags().Int64Var(&o.Limit, "limit", 10, "number of players to show; 0 shows all")
 	c.Flags().Int64Var(&o.Offset, "offset", 0, "skip this many players from the top")
 	c.Flags().StringVar(&o.Around, "around", "", "show the players around this user instead of the top")
+	c.Flags().StringVar(&o.Period, "period", "", "period of a periodic board: current (default), previous or an id such as 2026-W48")
+	c.Flags().StringVar(&o.Segment, "segment", "", "segment of a split board, e.g. region=eu (default: the unsplit board)")
+	c.Flags().BoolVar(&o.Periods, "periods", false, "list the board's stored periods and segments with their sizes")
 	return c
 }
 
@@ -90,7 +101,7 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	product := o.Product
-	board, err := cmdutil.Board(reg, product, o.Board)
+	choice, err := cmdutil.Instance(reg, product, o.Board, o.Period, o.Segment, o.Now())
 	if err != nil {
 		return err
 	}
@@ -98,6 +109,10 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	if o.Periods {
+		return listInstances(ctx, o, st, reg.Lookup(product), choice, ropts)
+	}
+	board, name := choice.Instance, cmdutil.InstanceName(choice)
 	var page store.Page
 	if o.Around != "" {
 		n := o.Limit / 2
@@ -106,7 +121,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		page, err = st.Around(ctx, product, board, o.Around, n)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is not on the %s board of %s", o.Around, board, product)
+			return fmt.Errorf("%s is not on the %s board of %s", o.Around, name, product)
 		}
 	} else {
 		page, err = st.Top(ctx, product, board, o.Offset, o.Limit)
@@ -124,11 +139,11 @@ func run(ctx context.Context, o *Options) error {
 	if table {
 		switch {
 		case page.Total == 0:
-			fmt.Fprintf(o.IO.Err, "No scores on the %s board of %s yet.\n", board, product)
+			fmt.Fprintf(o.IO.Err, "No scores on the %s board of %s yet.\n", name, product)
 		case len(entries) == 0:
 			fmt.Fprintf(o.IO.Err, "No players past position %d (%s on the board).\n", o.Offset, cmdutil.Plural(page.Total, "player", "players"))
 		case int64(len(entries)) < page.Total:
-			fmt.Fprintf(o.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), board, product)
+			fmt.Fprintf(o.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), name, product)
 		}
 	}
 	return nil

@@ -51,7 +51,12 @@ func (s *Server) portalTopTen(w http.ResponseWriter, r *http.Request) {
 // loadTopTen reads the product's default board (one ZREVRANGE) and encodes
 // it as the old service did.
 func (s *Server) loadTopTen(ctx context.Context, p string) ([]byte, error) {
-	es, err := s.cfg.Store.TopTen(ctx, p, s.cfg.Registry.Lookup(p).DefaultBoard())
+	// The default board's default instance: its current period if periodic.
+	c, err := s.cfg.Registry.Lookup(p).Resolve("", "", "", s.now())
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.cfg.Store.TopTen(ctx, p, c.Instance)
 	if err != nil {
 		return nil, err
 	}

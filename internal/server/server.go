@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/leaderboard", http.MethodGet, s.v1Leaderboard)
 	s.handle("/v1/products/{product}/leaderboard/around/{user}", http.MethodGet, s.v1Around)
 	s.handle("/v1/products/{product}/players/{user}", http.MethodGet, s.v1Player)
+	s.handle("/v1/products/{product}/boards/{board}/periods", http.MethodGet, s.v1Periods)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
 
 	s.handleFast("/healthz", http.MethodGet, s.healthz)

@@ -17,6 +17,7 @@ type InstanceInfo struct {
 	Segment  string
 	Start    int64 // the period's start in ms, 0 for an all-time board
 	Size     int64 // players on it
+	Closed   bool  // its period is closed (standings published)
 }
 
 // Instances lists a board's registered instances, oldest period first,
@@ -29,7 +30,9 @@ func (s *Store) Instances(ctx context.Context, product, board string) ([]Instanc
 	}
 	out := make([]InstanceInfo, len(zs))
 	cmds := make([]*redis.IntCmd, len(zs))
+	var closed *redis.StringSliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		closed = pipe.HKeys(ctx, s.keys.Closed(product, board))
 		for i, z := range zs {
 			m, _ := z.Member.(string)
 			_, per, seg := handler.ParseInstance(m)
@@ -40,8 +43,13 @@ func (s *Store) Instances(ctx context.Context, product, board string) ([]Instanc
 	}); err != nil {
 		return nil, fmt.Errorf("sizes of %s/%s's instances: %w", product, board, err)
 	}
+	isClosed := map[string]bool{}
+	for _, p := range closed.Val() {
+		isClosed[p] = true
+	}
 	for i, c := range cmds {
 		out[i].Size = c.Val()
+		out[i].Closed = out[i].Period != "" && isClosed[out[i].Period]
 	}
 	return out, nil
 }
