@@ -32,4 +32,3 @@ func listInstances(ctx context.Context, o *Options, st *store.Store, prod handle
 	}
 	return render.Instances(o.IO.Out, rows, loc, ropts)
 }
-
