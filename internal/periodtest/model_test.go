@@ -338,4 +338,3 @@ func allKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
 	sort.Strings(out)
 	return out
 }
-
