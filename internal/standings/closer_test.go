@@ -28,7 +28,9 @@ products:
       - {name: wk, scorer: wins, period: weekly, keep: 6, grace: 1h, standings: 2, split_by: [region], max_segments: 3}
 `
 
-func week(n int) time.Time { return time.Date(2025, 12, 29, 12, 0, 0, 0, time.UTC).AddDate(0, 0, 7*(n-1)) }
+func week(n int) time.Time {
+	return time.Date(2025, 12, 29, 12, 0, 0, 0, time.UTC).AddDate(0, 0, 7*(n-1))
+}
 
 func game(t time.Time, seq int, w, l string) event.Event {
 	return event.Event{ID: strconv.FormatInt(t.UnixMilli(), 10) + "-" + strconv.Itoa(seq), Fields: map[string]string{
