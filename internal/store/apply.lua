@@ -87,7 +87,14 @@ local touched = {}
 -- (previous false = was absent). It spans the whole run so a rejected
 -- strict event can put back the entire batch.
 local log = {}
+-- okc caches, per registry key and instance, that an instance was checked
+-- and is registered in this run, so the events of one period in one batch
+-- pay the checks once. Any new registry member (a newer period can make
+-- an older one expired) and any undo (it may remove a member) clear it.
+local okc = {}
+local nowms
 local function undo(to)
+  okc = {}
   for j = #log, to + 1, -1 do
     local u = log[j]
     if u[1] then
@@ -105,6 +112,18 @@ local function period(key, member, value)
   local t = {}
   for w in string.gmatch(value, '%S+') do t[#t + 1] = w end
   local ck = KEYS[tonumber(t[1])]
+  if not nowms then
+    local now = redis.call('TIME')
+    nowms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  end
+  if tonumber(t[5]) > nowms + 60000 then
+    return 'statsctl future_time: the event time ' .. t[5] .. ' ms is ahead of the server clock; check the sender\'s clock'
+  end
+  local oc = key .. '\0' .. member
+  if okc[oc] then
+    pend[#pend + 1] = {key, tonumber(t[4]), t[6], t[7], t[8] or '', ck}
+    return nil
+  end
   local id = string.match(member, '@([^~]+)')
   local c = redis.pcall('HEXISTS', ck, id)
   if failed(c) then return c.err end
@@ -116,21 +135,26 @@ local function period(key, member, value)
   if #newer > 0 then
     return 'statsctl period_expired: period ' .. id .. ' of ' .. member .. ' is older than the kept archive (' .. newer[1] .. ' is kept); it is not brought back'
   end
-  local now = redis.call('TIME')
-  if tonumber(t[5]) > tonumber(now[1]) * 1000 + 60000 then
-    return 'statsctl future_time: the event time ' .. t[5] .. ' ms is ahead of the server clock; check the sender\'s clock'
-  end
   local r = redis.pcall('ZADD', key, 'NX', t[2], member)
   if failed(r) then return r.err end
-  if r == 1 then log[#log + 1] = {true, key, member, false} end
+  if r == 1 then
+    log[#log + 1] = {true, key, member, false}
+    okc = {}
+  end
+  okc[oc] = true
   pend[#pend + 1] = {key, tonumber(t[4]), t[6], t[7], t[8] or '', ck}
   return nil
 end
 local function instance(key, member, value)
+  local oc = key .. '\0' .. member
+  if okc[oc] then return nil end
   local sc, mx = string.match(value, '(%S+) (%S+)')
   local have = redis.pcall('ZSCORE', key, member)
   if failed(have) then return have.err end
-  if have then return nil end
+  if have then
+    okc[oc] = true
+    return nil
+  end
   if tonumber(mx) > 0 then
     local n = redis.pcall('ZCOUNT', key, sc, sc)
     if failed(n) then return n.err end
@@ -140,7 +164,11 @@ local function instance(key, member, value)
   end
   local r = redis.pcall('ZADD', key, 'NX', sc, member)
   if failed(r) then return r.err end
-  if r == 1 then log[#log + 1] = {true, key, member, false} end
+  if r == 1 then
+    log[#log + 1] = {true, key, member, false}
+    okc = {}
+  end
+  okc[oc] = true
   return nil
 end
 -- write runs one change and returns Redis's error message, or nil.
