@@ -3,9 +3,12 @@ package consume
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
 	"github.com/varcade/statsctl/internal/cmdutil"
@@ -31,7 +34,7 @@ func (c *closeFlags) register(fl *pflag.FlagSet) {
 // period closes only once later events passed it, so a replay closes
 // periods as it passes them. The returned func runs a last pass after a
 // --drain (everything is applied then).
-func (c *closeFlags) start(ctx context.Context, f *cmdutil.Factory, eng *engine.Engine, cons *consumer.Consumer, log *slog.Logger, wg *sync.WaitGroup) func(context.Context) error {
+func (c *closeFlags) start(ctx context.Context, f *cmdutil.Factory, eng *engine.Engine, cons *consumer.Consumer, stream redis.UniversalClient, log *slog.Logger, wg *sync.WaitGroup) func(context.Context) error {
 	if c.every <= 0 {
 		return func(context.Context) error { return nil }
 	}
@@ -39,8 +42,11 @@ func (c *closeFlags) start(ctx context.Context, f *cmdutil.Factory, eng *engine.
 	if err != nil {
 		return func(context.Context) error { return err }
 	}
+	cfg := cons.Config()
 	cl := &standings.Closer{Store: st, Registry: eng.Registry(), Stream: c.stream, Now: f.Now, Log: log,
-		CaughtUp: func() bool { s := cons.Status(); return s.Lag == 0 && s.Pending == 0 }}
+		Watermark: func(ctx context.Context) (time.Time, error) {
+			return watermark(ctx, stream, cfg.Stream, cfg.Group, f.Now)
+		}}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -51,8 +57,46 @@ func (c *closeFlags) start(ctx context.Context, f *cmdutil.Factory, eng *engine.
 			return nil
 		}
 		last := *cl
-		last.CaughtUp = nil
+		last.Watermark = nil
 		_, err := last.Pass(ctx)
 		return err
 	}
+}
+
+// watermark is the event time before which the group has applied every
+// entry: the oldest pending entry's id time, else the last delivered
+// entry's if newer entries wait, else now (caught up). Entries are
+// delivered in id order, so nothing older than that is unapplied.
+func watermark(ctx context.Context, rdb redis.UniversalClient, stream, group string, now func() time.Time) (time.Time, error) {
+	p, err := rdb.XPending(ctx, stream, group).Result()
+	if err != nil {
+		return time.Time{}, err
+	}
+	if p.Count > 0 {
+		return idTime(p.Lower), nil
+	}
+	gs, err := rdb.XInfoGroups(ctx, stream).Result()
+	if err != nil {
+		return time.Time{}, err
+	}
+	last := ""
+	for _, g := range gs {
+		if g.Name == group {
+			last = g.LastDeliveredID
+		}
+	}
+	top, err := rdb.XRevRangeN(ctx, stream, "+", "-", 1).Result()
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(top) == 0 || top[0].ID == last {
+		return now(), nil
+	}
+	return idTime(last), nil
+}
+
+func idTime(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return time.UnixMilli(n)
 }

@@ -189,7 +189,7 @@ func run(ctx context.Context, o *Options) error {
 		defer pprof.StopCPUProfile()
 	}
 	tuneGC(f)
-	closeDone := o.closing.start(bg, f, eng, cons, log, &wg)
+	closeDone := o.closing.start(bg, f, eng, cons, stream, log, &wg)
 	err = cons.Run(ctx)
 	stopBG()
 	wg.Wait()

@@ -23,24 +23,20 @@ type Closer struct {
 	Registry *handler.Registry
 	Stream   string           // outbound stream; store.DefaultStandingsStream when empty
 	Now      func() time.Time // nil: time.Now
-	// CaughtUp reports whether the events up to now have been applied (the
-	// consumer group has no lag and nothing pending). While it is false a
-	// period closes only once a later period starting after its end plus
-	// grace holds events: a replay closes past periods as it passes them.
-	// nil: always caught up.
-	CaughtUp func() bool
-	Log      *slog.Logger // nil: discard
+	// Watermark is the event time before which every event has been
+	// applied: for a consumer group, the oldest pending entry's time, else
+	// the last delivered entry's, else (caught up) now. A replay therefore
+	// closes past periods as it passes them, and an entry a killed
+	// consumer left pending holds its period open. nil: now.
+	Watermark func(context.Context) (time.Time, error)
+	Log       *slog.Logger // nil: discard
 }
 
 // Due reports whether a period that ends at end is due: its grace is over
-// by the clock, and the events past it are in (caught up, or a period
-// starting at or after end + grace has events already).
-func Due(end time.Time, grace time.Duration, now time.Time, caughtUp bool, newest time.Time) bool {
+// by the clock and every event before end + grace has been applied.
+func Due(end time.Time, grace time.Duration, now, watermark time.Time) bool {
 	at := end.Add(grace)
-	if now.Before(at) {
-		return false
-	}
-	return caughtUp || !newest.Before(at)
+	return !now.Before(at) && !watermark.Before(at)
 }
 
 // Pass closes every due period of every configured product's periodic
@@ -50,7 +46,13 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 	if c.Now != nil {
 		now = c.Now
 	}
-	caught := c.CaughtUp == nil || c.CaughtUp()
+	wm := now()
+	if c.Watermark != nil {
+		var err error
+		if wm, err = c.Watermark(ctx); err != nil {
+			return 0, fmt.Errorf("closing periods: %w", err)
+		}
+	}
 	published := 0
 	for _, product := range c.Registry.Known() {
 		for _, b := range c.Registry.Lookup(product).Boards {
@@ -62,18 +64,12 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 			if err != nil {
 				return published, err
 			}
-			var newest time.Time
-			for _, in := range infos {
-				if t := time.UnixMilli(in.Start); t.After(newest) {
-					newest = t
-				}
-			}
 			for _, in := range infos {
 				if in.Segment != "" || in.Period == "" {
 					continue
 				}
 				start := time.UnixMilli(in.Start).In(l.Period.Loc)
-				if !Due(l.Period.Next(start), l.Period.Grace, now(), caught, newest) {
+				if !Due(l.Period.Next(start), l.Period.Grace, now(), wm) {
 					continue
 				}
 				_, added, err := c.Close(ctx, product, l, in.Period)

@@ -60,9 +60,10 @@ func TestCloseExactlyOnce(t *testing.T) {
 		}
 		stream := "rewards:{out}"
 		now := func() time.Time { return week(12).Add(10 * 24 * time.Hour) } // W12 ended 6 days ago
-		replay := &standings.Closer{Store: st, Registry: reg, Stream: stream, Now: now, CaughtUp: func() bool { return false }}
-		// W12 holds events, so W10 is passed; W11's grace reaches into W12,
-		// whose events may still be coming.
+		// A replay has applied everything before W12's Monday 00:30.
+		wm := func(context.Context) (time.Time, error) { return week(12).Add(-11*time.Hour - 30*time.Minute), nil }
+		replay := &standings.Closer{Store: st, Registry: reg, Stream: stream, Now: now, Watermark: wm}
+		// W10 is passed; W11's hour of grace is not.
 		if n, err := replay.Pass(ctx); err != nil || n != 1 {
 			t.Fatalf("replay pass published %d (%v), want W10 only", n, err)
 		}
