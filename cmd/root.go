@@ -22,6 +22,7 @@ import (
 	"github.com/varcade/statsctl/cmd/rebuild"
 	"github.com/varcade/statsctl/cmd/record"
 	"github.com/varcade/statsctl/cmd/serve"
+	"github.com/varcade/statsctl/cmd/standingscmd"
 	"github.com/varcade/statsctl/cmd/stats"
 	"github.com/varcade/statsctl/cmd/track"
 	"github.com/varcade/statsctl/internal/cmdutil"
@@ -75,6 +76,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		record.NewCmd(f),
 		track.NewCmd(f),
 		leaderboard.NewCmd(f, nil),
+		standingscmd.NewCmd(f, nil),
 		stats.NewCmd(f, nil),
 		consume.NewCmd(f, nil),
 		serve.NewCmd(f, nil, consume.InProcess),

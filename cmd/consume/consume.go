@@ -44,6 +44,7 @@ type Options struct {
 	logLevel    string
 	saveEvery   time.Duration
 	cpuProfile  string
+	closing     closeFlags
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
@@ -99,6 +100,7 @@ Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
 	cmdutil.LogFormatFlag(c, &o.logFormat)
 	cmdutil.LogLevelFlag(c, &o.logLevel)
 	fl.DurationVar(&o.saveEvery, "save-every", 30*time.Second, "embedded store only: how often to snapshot it to the data dir")
+	o.closing.register(fl)
 	fl.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile to this file (for performance work)")
 	_ = fl.MarkHidden("cpu-profile")
 	return c
@@ -187,9 +189,13 @@ func run(ctx context.Context, o *Options) error {
 		defer pprof.StopCPUProfile()
 	}
 	tuneGC(f)
+	closeDone := o.closing.start(bg, f, eng, cons, stream, log, &wg)
 	err = cons.Run(ctx)
 	stopBG()
 	wg.Wait()
+	if err == nil {
+		err = closeDone(ctx)
+	}
 	return err
 }
 

@@ -32,6 +32,10 @@ type Options struct {
 	Limit   int64
 	Offset  int64
 	Around  string
+	Period  string
+	Segment string
+	// Periods lists the board's stored periods and segments instead.
+	Periods bool
 
 	// Watch, Interval and Count are --watch (watch.go).
 	Watch    bool
@@ -50,7 +54,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
   statsctl leaderboard exrps --limit 0 -o csv > board.csv
   statsctl leaderboard exrps --around u42
   statsctl leaderboard exrps --watch
-  statsctl leaderboard exrps --watch --count 3 -o json | jq .`,
+  statsctl leaderboard exrps --watch --count 3 -o json | jq .
+  statsctl leaderboard exrps --board weekly --period previous --segment region=eu
+  statsctl leaderboard exrps --board weekly --periods`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -69,6 +75,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	c.Flags().Int64Var(&o.Offset, "offset", 0, "skip this many players from the top")
 	c.Flags().StringVar(&o.Around, "around", "", "show the players around this user instead of the top")
 	addWatchFlags(c, o)
+	c.Flags().StringVar(&o.Period, "period", "", "period of a periodic board: current (default), previous or an id such as 2026-W48")
+	c.Flags().StringVar(&o.Segment, "segment", "", "segment of a split board, e.g. region=eu (default: the unsplit board)")
+	c.Flags().BoolVar(&o.Periods, "periods", false, "list the board's stored periods and segments with their sizes")
 	return c
 }
 
@@ -103,7 +112,7 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	product := o.Product
-	board, err := cmdutil.Board(reg, product, o.Board)
+	choice, err := cmdutil.Instance(reg, product, o.Board, o.Period, o.Segment, o.Now())
 	if err != nil {
 		return err
 	}
@@ -111,7 +120,11 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	ref := store.RefOf(reg.Lookup(product), product, board)
+	if o.Periods {
+		return listInstances(ctx, o, st, reg.Lookup(product), choice, ropts)
+	}
+	name := cmdutil.InstanceName(choice)
+	ref := store.RefAt(reg.Lookup(product), product, choice)
 	if o.Watch {
 		return runWatch(ctx, o, st, ref, ropts)
 	}
@@ -127,7 +140,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		page, err = st.Around(ctx, ref, o.Around, n)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is not on the %s board of %s", o.Around, board, product)
+			return fmt.Errorf("%s is not on the %s board of %s", o.Around, name, product)
 		}
 	} else {
 		page, err = st.Top(ctx, ref, o.Offset, o.Limit)
@@ -139,7 +152,7 @@ func run(ctx context.Context, o *Options) error {
 	spec := ref.Spec
 	if table {
 		for _, b := range reg.Lookup(product).Boards {
-			if h := render.BoardHeader(b); b.Name == board && h != "" {
+			if h := render.BoardHeader(b); b.Name == choice.Board && h != "" {
 				fmt.Fprintln(o.IO.Err, h)
 			}
 		}
@@ -152,11 +165,11 @@ func run(ctx context.Context, o *Options) error {
 	if table {
 		switch {
 		case page.Total == 0:
-			fmt.Fprintf(o.IO.Err, "No scores on the %s board of %s yet.\n", board, product)
+			fmt.Fprintf(o.IO.Err, "No scores on the %s board of %s yet.\n", name, product)
 		case len(entries) == 0:
 			fmt.Fprintf(o.IO.Err, "No players past position %d (%s on the board).\n", o.Offset, cmdutil.Plural(page.Total, "player", "players"))
 		case int64(len(entries)) < page.Total:
-			fmt.Fprintf(o.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), board, product)
+			fmt.Fprintf(o.IO.Err, "Showing %d of %s on the %s board of %s.\n", len(entries), cmdutil.Plural(page.Total, "player", "players"), name, product)
 		}
 	}
 	return nil

@@ -309,6 +309,12 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	}
 	allowed, ok := scorerKeys[scorer]
 	allowed = append(allowed[:len(allowed):len(allowed)], historyKey)
+	if ok {
+		allowed = append(append([]string(nil), allowed...), layerKeys...)
+		if scorer != "glicko2" {
+			allowed = append(allowed, "period")
+		}
+	}
 	if !ok {
 		if scorer == "" {
 			p.errorf(n, "%s: board has no scorer (want wins, elo, glicko2, openskill or value)", product)
@@ -378,7 +384,9 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	case "value":
 		h = p.valueBoard(f, n, name, what)
 	}
-	board := handler.Board{Name: name, Scorer: h, Spec: p.spec(f, what, h)}
+	spec := p.spec(f, what, h)
+	h = p.layers(f, name, what, scorer, h)
+	board := handler.Board{Name: name, Scorer: h, Spec: spec}
 	if v, ok := f[historyKey]; ok {
 		board.History = p.history(v, what)
 	}

@@ -21,6 +21,9 @@ func rejectedOutcome(product string, r store.Reject) Outcome {
 		return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonOutOfRange,
 			Detail: fmt.Sprintf("%s (key %s; nothing of the event was written)", msg, r.Key)}
 	}
+	if reason, detail, ok := handler.ScriptReason(r.Message); ok {
+		return Outcome{Status: Invalid, Product: product, Reason: reason, Detail: detail}
+	}
 	return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonStoreRejected,
 		Detail: fmt.Sprintf("redis: %s; fix or delete the key %s, then send the event again (nothing of it was written)", r.Message, r.Key)}
 }

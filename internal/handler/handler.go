@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/varcade/statsctl/internal/event"
 )
@@ -39,6 +40,15 @@ const (
 	// ms; 0 = the store's clock), kind Str, within History's bounds; a
 	// period_close point carries the rank in Num (history.go).
 	HistoryPoint
+	// PeriodOpen registers a period instance (Board) of board Field in the
+	// board's instance registry at its start (Num, ms), after the apply
+	// script checked the period is neither closed nor older than the kept
+	// archive; Str holds "horizon cutoff event" in ms (periodic.go).
+	PeriodOpen
+	// InstanceAdd registers an instance (Board) of board Field in the
+	// board's registry at Num (its period's start, 0 if not periodic),
+	// refusing a new one beyond Int segments of that period (0 = no max).
+	InstanceAdd
 )
 
 // String names the op for logs and test failures.
@@ -58,6 +68,10 @@ func (o Op) String() string {
 		return "state="
 	case HistoryPoint:
 		return "history"
+	case PeriodOpen:
+		return "period"
+	case InstanceAdd:
+		return "instance"
 	}
 	return fmt.Sprintf("op(%d)", o)
 }
@@ -84,6 +98,8 @@ func (c Change) String() string {
 		return fmt.Sprintf("%s %s.%s %q", c.Op, c.User, c.Field, c.Str)
 	case StateSet:
 		return fmt.Sprintf("%s %s/%s %s", c.Op, c.Board, c.User, c.Str)
+	case PeriodOpen, InstanceAdd:
+		return fmt.Sprintf("%s %s %s %s %d", c.Op, c.Board, strconv.FormatFloat(c.Num, 'f', -1, 64), c.Str, c.Int)
 	default:
 		return fmt.Sprintf("%s %s.%s %d", c.Op, c.User, c.Field, c.Int)
 	}
@@ -118,7 +134,39 @@ const (
 	// (min, max, max_change, the exact range); nothing of the event is
 	// applied.
 	ReasonOutOfRange = "out_of_range"
+	// ReasonMissingTime: a periodic board needs the event's time (its
+	// stream id, or a time/ts field) to know its period.
+	ReasonMissingTime = "missing_time"
+	// ReasonPeriodExpired: the event's period is older than the board's
+	// kept archive; it is not resurrected.
+	ReasonPeriodExpired = "period_expired"
+	// ReasonPeriodClosed: the event's period has closed (its standings
+	// were published); its board no longer changes.
+	ReasonPeriodClosed = "period_closed"
+	// ReasonFutureTime: the event's time is ahead of the server's clock.
+	ReasonFutureTime = "future_time"
+	// ReasonSegmentLimit: the event names a segment beyond the board's
+	// allow-list or maximum.
+	ReasonSegmentLimit = "segment_limit"
+	// ReasonBadSegment: a split field's value cannot be part of a key.
+	ReasonBadSegment = "bad_segment"
 )
+
+// ScriptReason reads the reason the apply script itself gives for refusing
+// an event (its messages start "statsctl <reason>: "), so the engine
+// reports it as that reason and not as store_rejected.
+func ScriptReason(msg string) (reason, detail string, ok bool) {
+	rest, found := strings.CutPrefix(msg, "statsctl ")
+	if !found {
+		return "", "", false
+	}
+	r, d, found := strings.Cut(rest, ": ")
+	switch r {
+	case ReasonPeriodExpired, ReasonPeriodClosed, ReasonFutureTime, ReasonSegmentLimit:
+		return r, d, found
+	}
+	return "", "", false
+}
 
 // Reasons lists every reason code, for validating configuration.
 func Reasons() []string {

@@ -60,6 +60,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if !found {
 		return Result{}, fmt.Errorf("rebuild: product %s has no board %q", o.Product, o.Board)
 	}
+	if _, layered := handler.LayersOf(only.Scorer); layered {
+		// Its instances are many keys named by the events; the swap below
+		// knows one board key per board.
+		return Result{}, fmt.Errorf("rebuild: board %s of %s is periodic or split, which rebuild cannot swap in yet; "+
+			"replay its history with consume or track into a fresh namespace instead", o.Board, o.Product)
+	}
 	// The rebuild runs the board's scorer alone: stats and other boards
 	// must not count history a second time.
 	single := handler.Product{Boards: []handler.Board{only}}

@@ -36,7 +36,7 @@ func (s *Server) v1History(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	board, ok := v1Board(w, r, p, prod)
+	board, ok := s.v1Board(w, r, p, prod)
 	if !ok {
 		return
 	}

@@ -51,8 +51,13 @@ func (s *Server) portalTopTen(w http.ResponseWriter, r *http.Request) {
 // loadTopTen reads the product's default board (one ZREVRANGE) and encodes
 // it as the old service did.
 func (s *Server) loadTopTen(ctx context.Context, p string) ([]byte, error) {
+	// The default board's default instance: its current period if periodic.
 	prod := s.cfg.Registry.Lookup(p)
-	es, err := s.cfg.Store.TopTen(ctx, store.RefOf(prod, p, prod.DefaultBoard()))
+	c, err := prod.Resolve("", "", "", s.now())
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.cfg.Store.TopTen(ctx, store.RefAt(prod, p, c))
 	if err != nil {
 		return nil, err
 	}

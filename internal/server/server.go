@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/players/{user}", http.MethodGet, s.v1Player)
 	s.handle("/v1/products/{product}/predict", http.MethodGet, s.v1Predict)
 	s.handle("/v1/products/{product}/players/{user}/history", http.MethodGet, s.v1History)
+	s.handle("/v1/products/{product}/boards/{board}/periods", http.MethodGet, s.v1Periods)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
 
 	s.handleFast("/healthz", http.MethodGet, s.healthz)

@@ -71,24 +71,29 @@ func v1User(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return u, true
 }
 
-// v1Board resolves ?board=: the product's default when absent, 404 with
-// the product's boards when unknown.
-func v1Board(w http.ResponseWriter, r *http.Request, p string, prod handler.Product) (string, bool) {
-	b := r.URL.Query().Get("board")
-	if b == "" {
-		return prod.DefaultBoard(), true
-	}
-	if !prod.HasBoard(b) {
-		names := make([]string, len(prod.Boards))
-		for i, pb := range prod.Boards {
-			names[i] = pb.Name
+// v1Board resolves ?board=, ?period= and ?segment= to the instance a
+// query reads, by the resolver the CLI uses (handler.Product.Resolve): the
+// product's default board, its current period and the unsplit instance
+// when absent; 404 with what exists when unknown.
+func (s *Server) v1Board(w http.ResponseWriter, r *http.Request, p string, prod handler.Product) (string, bool) {
+	q := r.URL.Query()
+	c, err := prod.Resolve(q.Get("board"), q.Get("period"), q.Get("segment"), s.now())
+	var re *handler.ResolveError
+	if errors.As(err, &re) {
+		details := map[string]any{}
+		if re.Code == "unknown_board" {
+			details["boards"] = re.Choices
+		} else if len(re.Choices) > 0 {
+			details["choices"] = re.Choices
 		}
-		writeErrorDetails(w, http.StatusNotFound, "unknown_board",
-			fmt.Sprintf("product %s has no board %q; boards: %s", p, truncate(b, 64), strings.Join(names, ", ")),
-			map[string]any{"boards": names})
+		writeErrorDetails(w, http.StatusNotFound, re.Code, fmt.Sprintf("product %s: %s", p, re.Msg), details)
 		return "", false
 	}
-	return b, true
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return "", false
+	}
+	return c.Instance, true
 }
 
 func truncate(s string, n int) string {
@@ -175,7 +180,7 @@ func (s *Server) v1Leaderboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	board, ok := v1Board(w, r, p, prod)
+	board, ok := s.v1Board(w, r, p, prod)
 	if !ok {
 		return
 	}
@@ -222,7 +227,7 @@ func (s *Server) v1Around(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	board, ok := v1Board(w, r, p, prod)
+	board, ok := s.v1Board(w, r, p, prod)
 	if !ok {
 		return
 	}
@@ -271,7 +276,7 @@ func (s *Server) v1Player(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	board, ok := v1Board(w, r, p, prod)
+	board, ok := s.v1Board(w, r, p, prod)
 	if !ok {
 		return
 	}

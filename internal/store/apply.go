@@ -38,6 +38,13 @@ const (
 	opHashMax    = "hg" // HSET key member value if absent or higher
 	opHashMin    = "hl" // HSET key member value if absent or lower
 	opDistinct   = "sd" // SADD, bounded, the stat kept at SCARD
+	// opPeriod checks a period instance may still change (not closed, not
+	// older than the kept archive, not in the future), registers it in
+	// its board's registry and trims periods past the archive at the end.
+	opPeriod = "pw"
+	// opInstance registers an instance in its board's registry, refusing
+	// a new segment beyond the board's maximum.
+	opInstance = "ir"
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -327,6 +334,13 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			case handler.HistoryPoint:
 				args = append(args, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
+			case handler.PeriodOpen:
+				reg := scratchIdx(s.keys.Instances(product, c.Field))
+				closed := scratchIdx(s.keys.Closed(product, c.Field))
+				args = append(args, opPeriod, reg, c.Board, s.periodArg(product, closed, c))
+			case handler.InstanceAdd:
+				args = append(args, opInstance, scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
+					strconv.FormatInt(int64(c.Num), 10)+" "+strconv.FormatInt(c.Int, 10))
 			default:
 				if a, ok := s.encodeValue(product, c, keyIdx, scratchIdx); ok {
 					args = append(args, a...)
@@ -342,6 +356,18 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		s.noteScratch(scratchKeys)
 	}
 	return keys, args, pos
+}
+
+// periodArg is the value of an opPeriod change: the closed-periods key's
+// index, the period's start, horizon and cutoff and the event's time (ms),
+// then the key name parts the script trims an expired instance's keys by
+// (its board and rating-state keys: prefix + instance + suffix).
+func (s *Store) periodArg(product, closedIdx string, c handler.Change) string {
+	v := closedIdx + " " + strconv.FormatInt(int64(c.Num), 10) + " " + c.Str + " " + s.keys.tag(product) + "lb: " + s.keys.tag(product) + "rt:"
+	if s.keys.Scratch != "" {
+		v += " " + s.keys.Scratch
+	}
+	return v
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -40,6 +40,21 @@
 --   'hl'  HSET key member value if absent or lower        (handler.StatMin)
 --   'sd'  SADD key member; value 'statsKeyIndex|max|field': refuse beyond
 --         max members, HSET the stats field to SCARD      (handler.StatDistinct)
+--   'pw'  period instance member of the registry key (handler.PeriodOpen):
+--         value "closedIdx start horizon cutoff eventMs lbPrefix rtPrefix
+--         [suffix]". Refused (no write) when the period is in the closed
+--         hash, when the registry holds a period starting at or after
+--         horizon (the event's period is past the kept archive), or when
+--         the event is more than a minute ahead of the server's clock;
+--         else ZADD NX start member. When the batch is done, registry
+--         members older than the greatest cutoff are trimmed: their board
+--         and rating-state keys deleted, their closed mark dropped.
+--   'ir'  instance member of the registry key (handler.InstanceAdd):
+--         value "score max"; ZADD NX score member, refused when member is
+--         new and max > 0 instances besides the unsplit one already share
+--         the score (a segment beyond max_segments in that period).
+--   Refusals of 'pw' and 'ir' are messages "statsctl <reason>: ..." that
+--   the engine reports under that reason (handler.ScriptReason).
 -- Returns {applied, nDuplicates, ordinal of each duplicate (1-based)...,
 -- then per rejected event: ordinal, keyIndex, Redis's message}, or, when a
 -- strict event was rejected, {-2, ordinal, keyIndex, message} with nothing
@@ -96,7 +111,14 @@ local touched = {}
 -- (previous false = was absent). It spans the whole run so a rejected
 -- strict event can put back the entire batch.
 local log = {}
+-- okc caches, per registry key and instance, that an instance was checked
+-- and is registered in this run, so the events of one period in one batch
+-- pay the checks once. Any new registry member (a newer period can make
+-- an older one expired) and any undo (it may remove a member) clear it.
+local okc = {}
+local nowms
 local function undo(to)
+  okc = {}
   for j = #log, to + 1, -1 do
     local u = log[j]
     if u[1] == 's' then
@@ -266,11 +288,79 @@ vop['sd'] = function(key, member, value)
   log[#log + 1] = {false, sk, field, prev}
   return nil
 end
+-- trims: registry key -> {cutoff, lbPrefix, rtPrefix, suffix, closedKey},
+-- from the events applied; pend holds the current event's until it is.
+local trims, pend = {}, {}
+local function period(key, member, value)
+  local t = {}
+  for w in string.gmatch(value, '%S+') do t[#t + 1] = w end
+  local ck = KEYS[tonumber(t[1])]
+  if not nowms then
+    local now = redis.call('TIME')
+    nowms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  end
+  if tonumber(t[5]) > nowms + 60000 then
+    return 'statsctl future_time: the event time ' .. t[5] .. ' ms is ahead of the server clock; check the sender\'s clock'
+  end
+  local oc = key .. '\0' .. member
+  if okc[oc] then
+    pend[#pend + 1] = {key, tonumber(t[4]), t[6], t[7], t[8] or '', ck}
+    return nil
+  end
+  local id = string.match(member, '@([^~]+)')
+  local c = redis.pcall('HEXISTS', ck, id)
+  if failed(c) then return c.err end
+  if c == 1 then
+    return 'statsctl period_closed: period ' .. id .. ' of ' .. member .. ' is closed (its standings are published); it takes no more events'
+  end
+  local newer = redis.pcall('ZRANGEBYSCORE', key, t[3], '+inf', 'LIMIT', 0, 1)
+  if failed(newer) then return newer.err end
+  if #newer > 0 then
+    return 'statsctl period_expired: period ' .. id .. ' of ' .. member .. ' is older than the kept archive (' .. newer[1] .. ' is kept); it is not brought back'
+  end
+  local r = redis.pcall('ZADD', key, 'NX', t[2], member)
+  if failed(r) then return r.err end
+  if r == 1 then
+    log[#log + 1] = {true, key, member, false}
+    okc = {}
+  end
+  okc[oc] = true
+  pend[#pend + 1] = {key, tonumber(t[4]), t[6], t[7], t[8] or '', ck}
+  return nil
+end
+local function instance(key, member, value)
+  local oc = key .. '\0' .. member
+  if okc[oc] then return nil end
+  local sc, mx = string.match(value, '(%S+) (%S+)')
+  local have = redis.pcall('ZSCORE', key, member)
+  if failed(have) then return have.err end
+  if have then
+    okc[oc] = true
+    return nil
+  end
+  if tonumber(mx) > 0 then
+    local n = redis.pcall('ZCOUNT', key, sc, sc)
+    if failed(n) then return n.err end
+    if n - 1 >= tonumber(mx) then
+      return 'statsctl segment_limit: ' .. member .. ' would be segment ' .. n .. ' of a board that allows ' .. mx .. ' (max_segments); raise it in the config or fix the sender'
+    end
+  end
+  local r = redis.pcall('ZADD', key, 'NX', sc, member)
+  if failed(r) then return r.err end
+  if r == 1 then
+    log[#log + 1] = {true, key, member, false}
+    okc = {}
+  end
+  okc[oc] = true
+  return nil
+end
 -- write runs one change and returns Redis's error message, or nil.
 local function write(op, key, member, value)
   if op == 'hp' then return history(key, member, value) end
   local vf = vop[op]
   if vf then return vf(key, member, value) end
+  if op == 'pw' then return period(key, member, value) end
+  if op == 'ir' then return instance(key, member, value) end
   if op == 'ze' then
     local r = redis.pcall('ZADD', key, 'NX', value, member)
     if failed(r) then return r.err end
@@ -339,6 +429,7 @@ while i <= n do
   end
   if fresh and not bad then
     local mark = #log
+    pend = {}
     while i < last do
       local ki = tonumber(ARGV[i + 1])
       local e = write(ARGV[i], KEYS[ki], ARGV[i + 2], ARGV[i + 3])
@@ -375,6 +466,10 @@ while i <= n do
     else
       if mk > 0 then touched[mk] = true end
       applied = applied + 1
+      for _, p in ipairs(pend) do
+        local cur = trims[p[1]]
+        if not cur or p[2] > cur[1] then trims[p[1]] = {p[2], p[3], p[4], p[5], p[6]} end
+      end
     end
   end
   if bad then
@@ -385,6 +480,17 @@ while i <= n do
     dups[#dups + 1] = ord
   end
   i = last
+end
+-- Trim periods past the archive, after every write that could be undone:
+-- an event is never put back onto a deleted period.
+for key, tr in pairs(trims) do
+  local old = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. tr[1])
+  for _, m in ipairs(old) do
+    redis.call('DEL', tr[2] .. m .. tr[4], tr[3] .. m .. tr[4])
+    local id = string.match(m, '@([^~]+)')
+    if id then redis.call('HDEL', tr[5], id) end
+  end
+  if #old > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. tr[1]) end
 end
 if ttl > 0 then
   for mk in pairs(touched) do redis.pcall('EXPIRE', KEYS[mk], ttl) end

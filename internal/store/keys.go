@@ -13,6 +13,9 @@ import (
 //	<ns>:{<product>}:seen:<bucket>   hash, event id -> 1 (applied-event markers)
 //	<ns>:{<product>}:rt:<board>      hash, user id -> rating state (stateful boards)
 //	<ns>:{<product>}:lb:<instance>^export-<token>  an export's snapshot of a board (expires)
+//	<ns>:{<product>}:ix:<board>      sorted set, instance -> period start ms
+//	                                 (registry of a periodic or split board)
+//	<ns>:{<product>}:closed:<board>  hash, period id -> 1 (closed periods)
 //	<ns>:products                    set of products that have data
 //
 // Scratch, when set, is appended to board, rating-state and marker key
@@ -33,6 +36,20 @@ func (k Keys) Board(product, board string) string { return k.tag(product) + "lb:
 // with a single RENAME.
 func (k Keys) RatingState(product, board string) string {
 	return k.tag(product) + "rt:" + board + k.Scratch
+}
+
+// Instances is the registry of a periodic or segmented board's instances
+// (docs/boards.md): member the instance key part, score its period's start
+// in ms (0 for an all-time board), written by the apply script with the
+// event, so periods and segments can be listed and old periods trimmed.
+func (k Keys) Instances(product, board string) string {
+	return k.tag(product) + "ix:" + board + k.Scratch
+}
+
+// Closed is the hash of a periodic board's closed periods: the apply
+// script refuses events of a period listed here.
+func (k Keys) Closed(product, board string) string {
+	return k.tag(product) + "closed:" + board + k.Scratch
 }
 
 // Stats is the hash of one player's stats in one product.

@@ -29,12 +29,23 @@ func Ref(product string, b handler.Board) BoardRef {
 // RefOf is Ref for a board named in prod; an unknown name reads with the
 // zero spec (and finds nothing).
 func RefOf(prod handler.Product, product, board string) BoardRef {
+	name, _, _ := handler.ParseInstance(board) // a period or segment reads with its board's spec
 	for _, b := range prod.Boards {
-		if b.Name == board {
-			return Ref(product, b)
+		if b.Name == name {
+			ref := Ref(product, b)
+			ref.Instance = board
+			return ref
 		}
 	}
 	return BoardRef{Product: product, Instance: board}
+}
+
+// RefAt is the BoardRef of the instance a query resolved to (a period or
+// segment of a board), with its board's spec.
+func RefAt(prod handler.Product, product string, c handler.Choice) BoardRef {
+	ref := RefOf(prod, product, c.Board)
+	ref.Instance = c.Instance
+	return ref
 }
 
 // readKeys is read.lua's KEYS and leading ARGV for ref (see its header).

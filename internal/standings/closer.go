@@ -1,0 +1,146 @@
+// Package standings closes the periods of periodic boards: when a period
+// has ended (its end plus the board's grace), its final top N is frozen
+// and written once to an outbound stream as a period_closed entry, so a
+// rewards service can pay from it. It is one background job of consume
+// (docs/boards.md "Standings").
+package standings
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/store"
+)
+
+// Closer finds due periods and closes them. Any number of closers may run
+// at once (one per consumer): freezing is idempotent and publishing is
+// checked and done in one script, so each period is published once.
+type Closer struct {
+	Store    *store.Store
+	Registry *handler.Registry
+	Stream   string           // outbound stream; store.DefaultStandingsStream when empty
+	Now      func() time.Time // nil: time.Now
+	// Watermark is the event time before which every event has been
+	// applied: for a consumer group, the oldest pending entry's time, else
+	// the last delivered entry's, else (caught up) now. A replay therefore
+	// closes past periods as it passes them, and an entry a killed
+	// consumer left pending holds its period open. nil: now.
+	Watermark func(context.Context) (time.Time, error)
+	Log       *slog.Logger // nil: discard
+}
+
+// Due reports whether a period that ends at end is due: its grace is over
+// by the clock and every event before end + grace has been applied.
+func Due(end time.Time, grace time.Duration, now, watermark time.Time) bool {
+	at := end.Add(grace)
+	return !now.Before(at) && !watermark.Before(at)
+}
+
+// Pass closes every due period of every configured product's periodic
+// boards with standings, and returns how many it published.
+func (c *Closer) Pass(ctx context.Context) (int, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	wm := now()
+	if c.Watermark != nil {
+		var err error
+		if wm, err = c.Watermark(ctx); err != nil {
+			return 0, fmt.Errorf("closing periods: %w", err)
+		}
+	}
+	published := 0
+	for _, product := range c.Registry.Known() {
+		for _, b := range c.Registry.Lookup(product).Boards {
+			l, ok := handler.LayersOf(b.Scorer)
+			if !ok || l.Period == nil || l.Standings <= 0 {
+				continue
+			}
+			infos, err := c.Store.Instances(ctx, product, b.Name)
+			if err != nil {
+				return published, err
+			}
+			for _, in := range infos {
+				if in.Segment != "" || in.Period == "" {
+					continue
+				}
+				start := time.UnixMilli(in.Start).In(l.Period.Loc)
+				if !Due(l.Period.Next(start), l.Period.Grace, now(), wm) {
+					continue
+				}
+				_, added, err := c.Close(ctx, product, l, in.Period)
+				if err != nil {
+					return published, err
+				}
+				if added {
+					published++
+				}
+			}
+		}
+	}
+	return published, nil
+}
+
+// Close freezes one period of a board and publishes its standings (once:
+// a period published before is not published again). It returns the
+// standings and whether this call published them.
+func (c *Closer) Close(ctx context.Context, product string, l handler.Layered, period string) (store.Final, bool, error) {
+	f, err := Final(ctx, c.Store, product, l, period, true)
+	if err != nil {
+		return f, false, err
+	}
+	stream := c.Stream
+	if stream == "" {
+		stream = store.DefaultStandingsStream
+	}
+	id, added, err := c.Store.Publish(ctx, stream, f)
+	if err != nil {
+		return f, false, err
+	}
+	if added && c.Log != nil {
+		c.Log.Info("period closed", "product", product, "board", l.Board, "period", period, "entries", len(f.Entries), "stream", stream, "id", id)
+	}
+	return f, added, nil
+}
+
+// Final reads a period's standings: frozen first when freeze is set (the
+// close job), as they stand now otherwise (`statsctl standings` of an open
+// period).
+func Final(ctx context.Context, st *store.Store, product string, l handler.Layered, period string, freeze bool) (store.Final, error) {
+	start, err := l.Period.ParseID(period)
+	if err != nil {
+		return store.Final{}, fmt.Errorf("standings of %s/%s: %w", product, l.Board, err)
+	}
+	f := store.Final{Product: product, Board: l.Board, Period: period,
+		Start: start.Format(time.RFC3339), End: l.Period.Next(start).Format(time.RFC3339)}
+	inst := handler.Instance(l.Board, period, "")
+	if freeze {
+		f.Entries, f.Total, err = st.Freeze(ctx, product, l.Board, inst, period, l.Standings)
+	} else {
+		var p store.Page
+		p, err = st.Top(ctx, store.BoardRef{Product: product, Instance: inst}, 0, int64(l.Standings))
+		f.Entries, f.Total = p.Entries, p.Total
+	}
+	return f, err
+}
+
+// Run runs Pass every interval until ctx ends, logging failures (the next
+// pass retries them).
+func (c *Closer) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := c.Pass(ctx); err != nil && ctx.Err() == nil && c.Log != nil {
+			c.Log.Warn("closing periods failed; retrying next pass", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
