@@ -13,6 +13,10 @@ import (
 // dead-letters it and goes on, and track and the HTTP route report it with
 // its line. Nothing of it was written.
 func rejectedOutcome(product string, r store.Reject) Outcome {
+	if user, ok := r.BannedUser(); ok {
+		return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonBanned,
+			Detail: fmt.Sprintf("%s is banned from %s (statsctl admin bans %s); nothing of the event was written, for any player", user, product, product)}
+	}
 	return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonStoreRejected,
 		Detail: fmt.Sprintf("redis: %s; fix or delete the key %s, then send the event again (nothing of it was written)", r.Message, r.Key)}
 }

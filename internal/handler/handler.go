@@ -105,6 +105,9 @@ const (
 	// of the wrong type, an integer or score overflow); nothing of the
 	// event was written.
 	ReasonStoreRejected = "store_rejected"
+	// ReasonBanned: the event names a player banned from its product
+	// (statsctl admin ban); nothing of it was written, for either player.
+	ReasonBanned = "banned"
 )
 
 // Reasons lists every reason code, for validating configuration.

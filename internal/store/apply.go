@@ -28,6 +28,7 @@ const (
 	opScoreSet    = "zs" // ZADD key value member
 	opHashAdd     = "ha" // HINCRBY key member value
 	opHashSet     = "hs" // HSET key member value
+	opBanCheck    = "bx" // refuse the event if member is in the banned hash key
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -299,7 +300,9 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		if it.Strict {
 			strict = "1"
 		}
-		args = append(args, mk, it.EventID, strict, len(it.Changes))
+		bans := s.banChecks(product, it.Changes, keyIdx)
+		args = append(args, mk, it.EventID, strict, len(it.Changes)+len(bans)/4)
+		args = append(args, bans...)
 		for _, c := range it.Changes {
 			switch c.Op {
 			case handler.ScoreAdd:
