@@ -30,6 +30,9 @@ type Options struct {
 	Limit   int64
 	Offset  int64
 	Around  string
+	// Users and UsersFile rank a list of players instead (list.go).
+	Users     []string
+	UsersFile string
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
@@ -41,7 +44,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Show a product's leaderboard",
 		Example: `  statsctl leaderboard exrps
   statsctl leaderboard exrps --limit 0 -o csv > board.csv
-  statsctl leaderboard exrps --around u42`,
+  statsctl leaderboard exrps --around u42
+  statsctl leaderboard exrps --users u1,u2,u42 --around u42`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -59,6 +63,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	c.Flags().Int64Var(&o.Limit, "limit", 10, "number of players to show; 0 shows all")
 	c.Flags().Int64Var(&o.Offset, "offset", 0, "skip this many players from the top")
 	c.Flags().StringVar(&o.Around, "around", "", "show the players around this user instead of the top")
+	c.Flags().StringSliceVar(&o.Users, "users", nil, fmt.Sprintf("rank only these players (comma-separated, at most %d): global rank and rank within the list", store.DefaultMaxListIDs))
+	c.Flags().StringVar(&o.UsersFile, "users-file", "", "rank the players listed in this file, one id per line (- reads stdin)")
 	return c
 }
 
@@ -70,6 +76,9 @@ func (o *Options) check() error {
 	}
 	if o.Limit < 0 || o.Offset < 0 {
 		return cmdutil.UsageErrorf("--limit and --offset must not be negative")
+	}
+	if o.listed() {
+		return o.checkList()
 	}
 	if o.Around != "" && o.Offset != 0 {
 		return cmdutil.UsageErrorf("--around and --offset cannot be used together")
@@ -93,6 +102,9 @@ func run(ctx context.Context, o *Options) error {
 	board, err := cmdutil.Board(reg, product, o.Board)
 	if err != nil {
 		return err
+	}
+	if o.listed() {
+		return runList(ctx, o, product, board, ropts)
 	}
 	st, err := o.Store(ctx)
 	if err != nil {
