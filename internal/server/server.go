@@ -51,6 +51,9 @@ type Config struct {
 	// WriteToken enables POST /v1/events for requests carrying
 	// "Authorization: Bearer <WriteToken>". Empty: the route answers 404.
 	WriteToken string
+	// MaxListIDs bounds the ids of one ranked-list request; 0 means
+	// store.DefaultMaxListIDs.
+	MaxListIDs int
 	// MaxBody bounds a request body (bytes); 0 means DefaultMaxBody.
 	MaxBody int64
 	// MaxWrites bounds the POST /v1/events requests applied at once; more
@@ -161,6 +164,7 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/leaderboard", http.MethodGet, s.v1Leaderboard)
 	s.handle("/v1/products/{product}/leaderboard/around/{user}", http.MethodGet, s.v1Around)
 	s.handle("/v1/products/{product}/players/{user}", http.MethodGet, s.v1Player)
+	s.handle("/v1/products/{product}/leaderboard/ranked", http.MethodPost, s.v1Ranked)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
 
 	s.handleFast("/healthz", http.MethodGet, s.healthz)
