@@ -26,7 +26,7 @@ func TestV1Ranked(t *testing.T) {
 	}
 	post(`{"user_ids":["u1","a\u0001"]}`).wantError(t, 400, "invalid_user")
 	// The body is bounded by the list bound, whatever its content.
-	post(`{"user_ids":["` + strings.Repeat("x", 64<<10) + `"]}`).wantError(t, 413, "body_too_large")
+	post(`{"user_ids":["`+strings.Repeat("x", 64<<10)+`"]}`).wantError(t, 413, "body_too_large")
 	f.do("GET", "/v1/products/exrps/leaderboard/ranked", nil).wantError(t, 405, "method_not_allowed")
 	f.do("POST", "/v1/products/exrps/leaderboard/ranked?board=nope", strings.NewReader(`{"user_ids":["u1"]}`)).wantError(t, 404, "unknown_board")
 }
