@@ -44,19 +44,22 @@ type auditFields struct {
 
 // audited records the request, runs do, and records its outcome.
 func (s *Store) audited(ctx context.Context, who Who, f auditFields, do func() (PlayerAction, error)) (PlayerAction, error) {
-	vals := []string{"status", "requested", "at", time.Now().UTC().Format(time.RFC3339Nano), "actor", who.Actor,
-		"via", who.Via, "action", f.action}
+	var target []string
 	add := func(k, v string) {
 		if v != "" {
-			vals = append(vals, k, v)
+			target = append(target, k, v)
 		}
 	}
 	add("product_id", f.product)
 	add("user_id", f.user)
 	add("board", f.board)
 	add("archive", f.archive)
-	add("reason", who.Reason)
-	vals = append(vals, f.extra...)
+	vals := []string{"status", "requested", "at", time.Now().UTC().Format(time.RFC3339Nano), "actor", who.Actor,
+		"via", who.Via, "action", f.action}
+	vals = append(append(vals, target...), f.extra...)
+	if who.Reason != "" {
+		vals = append(vals, "reason", who.Reason)
+	}
 	ref, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Audit(), Values: vals}).Result()
 	if err != nil {
 		return PlayerAction{}, fmt.Errorf("%s: record the request in the audit stream %s (nothing was changed): %w", f.action, s.keys.Audit(), err)
@@ -68,7 +71,8 @@ func (s *Store) audited(ctx context.Context, who Who, f auditFields, do func() (
 		status, result = "failed", err.Error()
 	}
 	out := []string{"status", status, "ref", ref, "at", time.Now().UTC().Format(time.RFC3339Nano), "actor", who.Actor,
-		"via", who.Via, "action", f.action, "result", result}
+		"via", who.Via, "action", f.action}
+	out = append(append(out, target...), "result", result)
 	// The outcome is best effort: the request entry is already there.
 	if aerr := s.rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: s.keys.Audit(), Values: out}).Err(); aerr != nil && err == nil {
 		err = fmt.Errorf("%s ran, but its outcome could not be recorded in %s (entry %s says it was requested): %w", f.action, s.keys.Audit(), ref, aerr)
