@@ -51,6 +51,10 @@ type Config struct {
 	// WriteToken enables POST /v1/events for requests carrying
 	// "Authorization: Bearer <WriteToken>". Empty: the route answers 404.
 	WriteToken string
+	// AdminToken enables the admin API (/v1/admin/...) for requests
+	// carrying "Authorization: Bearer <AdminToken>"; it must differ from
+	// WriteToken. Empty: those routes answer 404.
+	AdminToken string
 	// MaxListIDs bounds the ids of one ranked-list request; 0 means
 	// store.DefaultMaxListIDs.
 	MaxListIDs int
@@ -101,6 +105,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WriteToken != "" && cfg.Engine == nil {
 		return nil, errors.New("server: a write token needs an Engine to apply events")
+	}
+	if cfg.AdminToken != "" && cfg.AdminToken == cfg.WriteToken {
+		return nil, errSameTokens
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -166,6 +173,7 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/players/{user}", http.MethodGet, s.v1Player)
 	s.handle("/v1/products/{product}/leaderboard/ranked", http.MethodPost, s.v1Ranked)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
+	s.adminRoutes()
 
 	s.handleFast("/healthz", http.MethodGet, s.healthz)
 	s.handle("/readyz", http.MethodGet, s.readyz)
