@@ -499,3 +499,47 @@ func TestBanOddIDs(t *testing.T) {
 		}
 	})
 }
+
+// A rated board: remove, ban and erase take the player's rating state too
+// (the next game rates them as new), and leave everyone else's as it was.
+func TestModerationRatedBoard(t *testing.T) {
+	allBackends(t, func(t *testing.T, st *store.Store) {
+		prod := handler.DefaultProduct()
+		prod.Boards = append(prod.Boards, handler.Board{Name: "elo", Scorer: handler.Elo{Board: "elo", K: 32, Initial: 1500}})
+		states := func() map[string]string {
+			m, err := st.Client().HGetAll(ctx, st.Keys().RatingState("p1", "elo")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// Rating states written as the Elo scorer would (opaque text here).
+		items := []store.Item{{EventID: "1", Changes: []handler.Change{
+			{Op: handler.ScoreSet, Board: "elo", User: "a", Num: 1516}, {Op: handler.StateSet, Board: "elo", User: "a", Str: "sa"},
+			{Op: handler.ScoreSet, Board: "elo", User: "b", Num: 1484}, {Op: handler.StateSet, Board: "elo", User: "b", Str: "sb"},
+			{Op: handler.ScoreSet, Board: "elo", User: "c", Num: 1500}, {Op: handler.StateSet, Board: "elo", User: "c", Str: "sc"},
+		}}}
+		if _, err := st.Apply(ctx, map[string][]store.Item{"p1": items}); err != nil {
+			t.Fatal(err)
+		}
+		a, err := st.RemovePlayer(ctx, prod, "p1", "a", false, who)
+		if err != nil || a.BoardEntries != 1 || a.RatingStates != 1 {
+			t.Fatalf("remove a: %+v %v", a, err)
+		}
+		if _, err := st.BanPlayer(ctx, prod, "p1", "b", false, false, who, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(states()) != "map[c:sc]" {
+			t.Fatalf("rating states %v, want only c's", states())
+		}
+		m := model{"c": 1500}
+		m.check(t, st, "p1", "elo")
+		if _, err := st.ErasePlayer(ctx, handler.NewRegistry(prod), []string{"p1"}, "c", who); err != nil {
+			t.Fatal(err)
+		}
+		if len(states()) != 0 {
+			t.Fatalf("rating states %v after erase", states())
+		}
+		model{}.check(t, st, "p1", "elo")
+	})
+}
