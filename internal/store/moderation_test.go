@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -51,9 +52,8 @@ type seq struct {
 
 func (s *seq) Add(d int) int { s.mu.Lock(); defer s.mu.Unlock(); s.n += d; return s.n }
 
-// sharedCluster starts one cluster for the whole package run; it is torn
-// down by TestMain's end (the process exit) via the first test's cleanup
-// being skipped on purpose: a cluster takes seconds to start.
+// sharedCluster starts one cluster for the whole package run (a cluster
+// takes seconds to start); TestMain stops it when every test is done.
 func sharedCluster(t *testing.T) redis.UniversalClient {
 	t.Helper()
 	clusterOnce.Do(func() {
@@ -72,14 +72,34 @@ func sharedCluster(t *testing.T) redis.UniversalClient {
 	return clusterCli
 }
 
-// keepAlive is the testing.TB the shared cluster is started with: its
-// cleanups run when the process ends (never), so the cluster outlives the
-// first test; testredis kills its servers' process group on exit anyway.
+// keepAlive is the testing.TB the shared cluster is started with: it
+// keeps the cluster's cleanups for TestMain instead of running them when
+// the first test using it ends.
 type keepAlive struct {
 	*testing.T
 }
 
-func (k *keepAlive) Cleanup(func()) {}
+var (
+	cleanupMu sync.Mutex
+	cleanups  []func()
+)
+
+func (k *keepAlive) Cleanup(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+}
+
+// TestMain stops the shared cluster after the package's tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	cleanupMu.Lock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	cleanupMu.Unlock()
+	os.Exit(code)
+}
 
 // model is a wins board computed from games by the contract's rule (winner
 // +1, loser enters at 0), without the handler package.
