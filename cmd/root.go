@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varcade/statsctl/cmd/admin"
 	"github.com/varcade/statsctl/cmd/configcmd"
 	"github.com/varcade/statsctl/cmd/consume"
 	"github.com/varcade/statsctl/cmd/leaderboard"
@@ -84,6 +85,7 @@ it runs on an embedded store kept in --data-dir, so it works on a fresh machine.
 		rebuild.NewCmd(f, nil),
 		migrate.NewCmd(f),
 		predict.NewCmd(f, nil),
+		admin.NewCmd(f, nil),
 	)
 	return root
 }

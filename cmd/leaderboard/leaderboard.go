@@ -41,6 +41,9 @@ type Options struct {
 	Watch    bool
 	Interval time.Duration
 	Count    int
+	// Users and UsersFile rank a list of players instead (list.go).
+	Users     []string
+	UsersFile string
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
@@ -56,7 +59,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
   statsctl leaderboard exrps --watch
   statsctl leaderboard exrps --watch --count 3 -o json | jq .
   statsctl leaderboard exrps --board weekly --period previous --segment region=eu
-  statsctl leaderboard exrps --board weekly --periods`,
+  statsctl leaderboard exrps --board weekly --periods
+  statsctl leaderboard exrps --users u1,u2,u42 --around u42`,
 		Args:              cmdutil.ExactArgs(1, "PRODUCT"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -78,6 +82,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	c.Flags().StringVar(&o.Period, "period", "", "period of a periodic board: current (default), previous or an id such as 2026-W48")
 	c.Flags().StringVar(&o.Segment, "segment", "", "segment of a split board, e.g. region=eu (default: the unsplit board)")
 	c.Flags().BoolVar(&o.Periods, "periods", false, "list the board's stored periods and segments with their sizes")
+	c.Flags().StringSliceVar(&o.Users, "users", nil, fmt.Sprintf("rank only these players (comma-separated, at most %d): global rank and rank within the list", store.DefaultMaxListIDs))
+	c.Flags().StringVar(&o.UsersFile, "users-file", "", "rank the players listed in this file, one id per line (- reads stdin)")
 	return c
 }
 
@@ -89,6 +95,9 @@ func (o *Options) check() error {
 	}
 	if o.Limit < 0 || o.Offset < 0 {
 		return cmdutil.UsageErrorf("--limit and --offset must not be negative")
+	}
+	if o.listed() {
+		return o.checkList()
 	}
 	if o.Around != "" && o.Offset != 0 {
 		return cmdutil.UsageErrorf("--around and --offset cannot be used together")
@@ -115,6 +124,9 @@ func run(ctx context.Context, o *Options) error {
 	choice, err := cmdutil.Instance(reg, product, o.Board, o.Period, o.Segment, o.Now())
 	if err != nil {
 		return err
+	}
+	if o.listed() {
+		return runList(ctx, o, product, cmdutil.InstanceName(choice), store.RefAt(reg.Lookup(product), product, choice), ropts)
 	}
 	st, err := o.Store(ctx)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/varcade/statsctl/internal/embedded"
 	"github.com/varcade/statsctl/internal/redisconn"
 	"github.com/varcade/statsctl/internal/server"
+	"github.com/varcade/statsctl/internal/store"
 )
 
 // TaskFactory builds a background task run alongside the HTTP server (the
@@ -46,6 +47,8 @@ type Options struct {
 	redisPassword   string
 	streamDB        int
 	writeToken      string
+	adminToken      string
+	maxListIDs      int
 	maxBody         int64
 	maxWrites       int
 	maxConns        int
@@ -89,6 +92,9 @@ or STATSCTL_WRITE_TOKEN.`,
 			if !c.Flags().Changed("write-token") {
 				o.writeToken = f.Env(cmdutil.EnvWriteToken)
 			}
+			if !c.Flags().Changed("admin-token") {
+				o.adminToken = f.Env(cmdutil.EnvAdminToken)
+			}
 			if !c.Flags().Changed("redis-password") {
 				o.redisPassword = f.Env(cmdutil.EnvRedisPassword)
 			}
@@ -110,6 +116,8 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.StringVar(&o.redisPassword, "redis-password", "", "with the embedded store: the password game servers AUTH with (env "+cmdutil.EnvRedisPassword+"); default: generated on first start, kept in DATA_DIR/"+embedded.PasswordFile)
 	fl.IntVar(&o.streamDB, "stream-db", 0, "with the embedded store: the Redis database whose game_event_stream the in-process consumer reads (the platform's game servers write to 1); stats stay in 0")
 	fl.StringVar(&o.writeToken, "write-token", "", "enable POST /v1/events for this bearer token (env "+cmdutil.EnvWriteToken+")")
+	fl.StringVar(&o.adminToken, "admin-token", "", "enable the admin API (/v1/admin/...: remove, ban, reset, erase) for this bearer token, distinct from the write token (env "+cmdutil.EnvAdminToken+")")
+	fl.IntVar(&o.maxListIDs, "max-list-ids", store.DefaultMaxListIDs, "most player ids one POST /v1/products/{p}/leaderboard/ranked may list")
 	fl.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "largest accepted request body in bytes (413 above)")
 	fl.IntVar(&o.maxWrites, "max-writes", server.DefaultMaxWrites, "POST /v1/events requests applied at once; more get 503 too_busy with Retry-After")
 	fl.IntVar(&o.maxConns, "max-conns", server.DefaultMaxConns, "open HTTP connections at most; at the cap the longest-idle keep-alive one is closed, else new ones wait in the listen backlog")
@@ -152,6 +160,15 @@ func run(ctx context.Context, o *Options) error {
 	if o.writeToken != "" && len(o.writeToken) < 16 {
 		return cmdutil.UsageErrorf("the write token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.writeToken))
 	}
+	if o.adminToken != "" && len(o.adminToken) < 16 {
+		return cmdutil.UsageErrorf("the admin token is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(o.adminToken))
+	}
+	if o.adminToken != "" && o.adminToken == o.writeToken {
+		return cmdutil.UsageErrorf("the admin token equals the write token; give the admin API a token of its own (game servers hold the write token)")
+	}
+	if o.maxListIDs <= 0 {
+		return cmdutil.UsageErrorf("--max-list-ids must be at least 1")
+	}
 	if o.redisPassword != "" && len(o.redisPassword) < 16 {
 		return cmdutil.UsageErrorf("the embedded Redis password is %d characters; use at least 16 (e.g. openssl rand -hex 16), or give none to use the generated one", len(o.redisPassword))
 	}
@@ -188,7 +205,7 @@ func run(ctx context.Context, o *Options) error {
 	var health healthChecks
 	srv, err := server.New(server.Config{
 		Store: st, Engine: eng, Registry: reg, Logger: log, Now: f.Now,
-		WriteToken: o.writeToken, MaxBody: o.maxBody, MaxWrites: o.maxWrites, CacheTTL: ttl,
+		WriteToken: o.writeToken, AdminToken: o.adminToken, MaxListIDs: o.maxListIDs, MaxBody: o.maxBody, MaxWrites: o.maxWrites, CacheTTL: ttl,
 		ReadyTimeout: o.readyTimeout, AccessLog: o.accessLog,
 		Health: health.check, Ready: readyHook(f),
 	})
@@ -230,6 +247,9 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if o.writeToken != "" {
 		line += "; POST /v1/events enabled"
+	}
+	if o.adminToken != "" {
+		line += "; admin API enabled"
 	}
 	fmt.Fprintln(f.IO.Err, line)
 	err = srv.Run(ctx, server.RunOptions{Listener: ln, Background: bg, ShutdownTimeout: o.shutdownTimeout, MaxConns: o.maxConns})

@@ -20,6 +20,9 @@ const (
 	// EnvWriteToken is serve's bearer token for POST /v1/events, kept out of
 	// the process list when set here rather than with --write-token.
 	EnvWriteToken = "STATSCTL_WRITE_TOKEN"
+	// EnvAdminToken is serve's bearer token for the admin API, kept out
+	// of the process list when set here rather than with --admin-token.
+	EnvAdminToken = "STATSCTL_ADMIN_TOKEN"
 	// EnvRedisPassword is the game servers' password on serve's embedded
 	// Redis, when --redis-password is not given (else one is generated
 	// and kept in the data dir).

@@ -14,6 +14,10 @@ import (
 // dead-letters it and goes on, and track and the HTTP route report it with
 // its line. Nothing of it was written.
 func rejectedOutcome(product string, r store.Reject) Outcome {
+	if user, ok := r.BannedUser(); ok {
+		return Outcome{Status: Invalid, Product: product, Reason: handler.ReasonBanned,
+			Detail: fmt.Sprintf("%s is banned from %s (statsctl admin bans %s); nothing of the event was written, for any player", user, product, product)}
+	}
 	if msg, ok := strings.CutPrefix(r.Message, "OUT_OF_RANGE "); ok {
 		// The apply script's own verdict on a value board or value stat
 		// (exact range, max_change, a distinct count's bound): the data is

@@ -150,6 +150,9 @@ const (
 	ReasonSegmentLimit = "segment_limit"
 	// ReasonBadSegment: a split field's value cannot be part of a key.
 	ReasonBadSegment = "bad_segment"
+	// ReasonBanned: the event names a player banned from its product
+	// (statsctl admin ban); nothing of it was written, for either player.
+	ReasonBanned = "banned"
 )
 
 // ScriptReason reads the reason the apply script itself gives for refusing

@@ -51,6 +51,13 @@ type Config struct {
 	// WriteToken enables POST /v1/events for requests carrying
 	// "Authorization: Bearer <WriteToken>". Empty: the route answers 404.
 	WriteToken string
+	// AdminToken enables the admin API (/v1/admin/...) for requests
+	// carrying "Authorization: Bearer <AdminToken>"; it must differ from
+	// WriteToken. Empty: those routes answer 404.
+	AdminToken string
+	// MaxListIDs bounds the ids of one ranked-list request; 0 means
+	// store.DefaultMaxListIDs.
+	MaxListIDs int
 	// MaxBody bounds a request body (bytes); 0 means DefaultMaxBody.
 	MaxBody int64
 	// MaxWrites bounds the POST /v1/events requests applied at once; more
@@ -98,6 +105,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WriteToken != "" && cfg.Engine == nil {
 		return nil, errors.New("server: a write token needs an Engine to apply events")
+	}
+	if cfg.AdminToken != "" && cfg.AdminToken == cfg.WriteToken {
+		return nil, errSameTokens
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -164,7 +174,9 @@ func (s *Server) routes() {
 	s.handle("/v1/products/{product}/predict", http.MethodGet, s.v1Predict)
 	s.handle("/v1/products/{product}/players/{user}/history", http.MethodGet, s.v1History)
 	s.handle("/v1/products/{product}/boards/{board}/periods", http.MethodGet, s.v1Periods)
+	s.handle("/v1/products/{product}/leaderboard/ranked", http.MethodPost, s.v1Ranked)
 	s.handle("/v1/events", http.MethodPost, s.v1Events)
+	s.adminRoutes()
 
 	s.handleFast("/healthz", http.MethodGet, s.healthz)
 	s.handle("/readyz", http.MethodGet, s.readyz)

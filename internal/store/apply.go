@@ -45,6 +45,7 @@ const (
 	// opInstance registers an instance in its board's registry, refusing
 	// a new segment beyond the board's maximum.
 	opInstance = "ir"
+	opBanCheck = "bx" // refuse the event if member is in the banned hash key
 )
 
 // Item is one event's worth of changes, ready to apply.
@@ -317,7 +318,9 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 			strict = "1"
 		}
 		changes := s.historyFilter(it.Changes)
-		args = append(args, mk, it.EventID, strict, len(changes))
+		bans := s.banChecks(product, changes, keyIdx)
+		args = append(args, mk, it.EventID, strict, len(changes)+len(bans)/4)
+		args = append(args, bans...)
 		for _, c := range changes {
 			switch c.Op {
 			case handler.ScoreAdd:

@@ -55,6 +55,8 @@
 --         the score (a segment beyond max_segments in that period).
 --   Refusals of 'pw' and 'ir' are messages "statsctl <reason>: ..." that
 --   the engine reports under that reason (handler.ScriptReason).
+--   'bx'  refuse the event if member is a field of the banned hash key
+--         (one per player the event names, first; writes nothing)
 -- Returns {applied, nDuplicates, ordinal of each duplicate (1-based)...,
 -- then per rejected event: ordinal, keyIndex, Redis's message}, or, when a
 -- strict event was rejected, {-2, ordinal, keyIndex, message} with nothing
@@ -354,8 +356,19 @@ local function instance(key, member, value)
   okc[oc] = true
   return nil
 end
+-- banned caches, per banned-players hash, whether it exists at all, so a
+-- product without bans pays one EXISTS per script run.
+local banned = {}
 -- write runs one change and returns Redis's error message, or nil.
 local function write(op, key, member, value)
+  if op == 'bx' then
+    if banned[key] == nil then banned[key] = redis.call('EXISTS', key) == 1 end
+    if not banned[key] then return nil end
+    local r = redis.pcall('HEXISTS', key, member)
+    if failed(r) then return r.err end
+    if r == 1 then return 'statsctl banned: ' .. member end
+    return nil
+  end
   if op == 'hp' then return history(key, member, value) end
   local vf = vop[op]
   if vf then return vf(key, member, value) end

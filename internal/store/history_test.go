@@ -21,7 +21,7 @@ func historyProduct(h handler.History) handler.Product {
 }
 
 // game is the store item of "w beat l" as stream entry "<ms>-0".
-func game(t *testing.T, p handler.Product, ms int64, w, l string) store.Item {
+func historyGame(t *testing.T, p handler.Product, ms int64, w, l string) store.Item {
 	t.Helper()
 	id := fmt.Sprintf("%d-0", ms)
 	ev := event.Event{ID: id, Fields: map[string]string{"product_id": "p", "type": "game_over", "winner_id": w, "loser_id": l}}
@@ -62,20 +62,20 @@ func TestHistoryScoreAfterEachGameCapped(t *testing.T) {
 				t.Fatalf("apply: %+v %v", res, err)
 			}
 		}
-		apply(game(t, p, 1000, "ann", "bob"), game(t, p, 2000, "ann", "bob"))
-		apply(game(t, p, 3000, "bob", "ann"))
+		apply(historyGame(t, p, 1000, "ann", "bob"), historyGame(t, p, 2000, "ann", "bob"))
+		apply(historyGame(t, p, 3000, "bob", "ann"))
 		if got, want := points(t, st, "ann"), "1000:1 2000:2 3000:2"; got != want {
 			t.Fatalf("ann %q, want %q", got, want)
 		}
 		if got, want := points(t, st, "bob"), "1000:0 2000:0 3000:1"; got != want {
 			t.Fatalf("bob %q, want %q", got, want)
 		}
-		apply(game(t, p, 4000, "ann", "cy"))
+		apply(historyGame(t, p, 4000, "ann", "cy"))
 		if got, want := points(t, st, "ann"), "2000:2 3000:2 4000:3"; got != want {
 			t.Fatalf("ann after the cap %q, want %q", got, want)
 		}
 		// The same event again changes nothing (its marker), history included.
-		res, err := st.Apply(ctx, map[string][]store.Item{"p": {game(t, p, 4000, "ann", "cy")}})
+		res, err := st.Apply(ctx, map[string][]store.Item{"p": {historyGame(t, p, 4000, "ann", "cy")}})
 		if err != nil || res.Applied != 0 {
 			t.Fatalf("replay: %+v %v", res, err)
 		}
@@ -95,7 +95,7 @@ func TestHistoryOnePointPerInterval(t *testing.T) {
 		p := historyProduct(handler.History{Points: 10, Every: time.Hour})
 		h := int64(time.Hour / time.Millisecond)
 		for i, ms := range []int64{5 * h, 5*h + 10, 6*h - 1, 6 * h, 8*h + 7} {
-			res, err := st.Apply(ctx, map[string][]store.Item{"p": {game(t, p, ms, "ann", fmt.Sprintf("x%d", i))}})
+			res, err := st.Apply(ctx, map[string][]store.Item{"p": {historyGame(t, p, ms, "ann", fmt.Sprintf("x%d", i))}})
 			if err != nil || res.Applied != 1 {
 				t.Fatalf("apply %d: %+v %v", i, res, err)
 			}
@@ -115,13 +115,13 @@ func TestHistoryUndoIsExact(t *testing.T) {
 		st := store.New(rdb, store.Options{})
 		p := historyProduct(handler.History{Points: 2, Every: time.Second})
 		for i, ms := range []int64{1000, 2000} {
-			if _, err := st.Apply(ctx, map[string][]store.Item{"p": {game(t, p, ms, "ann", fmt.Sprintf("x%d", i))}}); err != nil {
+			if _, err := st.Apply(ctx, map[string][]store.Item{"p": {historyGame(t, p, ms, "ann", fmt.Sprintf("x%d", i))}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		rdb.Set(ctx, "statsctl:{p}:stats:zed", "not a hash", 0)
 		before := dump(t, rdb)
-		it := game(t, p, 2500, "ann", "bob") // replaces 2000 (same second), then the cap
+		it := historyGame(t, p, 2500, "ann", "bob") // replaces 2000 (same second), then the cap
 		it.Changes = append(it.Changes, handler.Change{Op: handler.StatAdd, User: "zed", Field: "games", Int: 1})
 		res, err := st.Apply(ctx, map[string][]store.Item{"p": {it}})
 		if err != nil || len(res.Rejected["p"]) != 1 {
@@ -130,7 +130,7 @@ func TestHistoryUndoIsExact(t *testing.T) {
 		if after := dump(t, rdb); after != before {
 			t.Fatalf("undo not exact\nbefore\n%s\nafter\n%s", before, after)
 		}
-		it = game(t, p, 3000, "ann", "bob") // a new second: drops 1000 to keep 2
+		it = historyGame(t, p, 3000, "ann", "bob") // a new second: drops 1000 to keep 2
 		it.Changes = append(it.Changes, handler.Change{Op: handler.StatAdd, User: "zed", Field: "games", Int: 1})
 		if _, err := st.Apply(ctx, map[string][]store.Item{"p": {it}}); err != nil {
 			t.Fatal(err)
@@ -149,7 +149,7 @@ func TestHistoryWrongTypeClockAndPeriodClose(t *testing.T) {
 		st := store.New(rdb, store.Options{})
 		p := historyProduct(handler.History{Points: 5})
 		rdb.Set(ctx, "statsctl:{p}:hist:wins:bob", "x", 0)
-		res, err := st.Apply(ctx, map[string][]store.Item{"p": {game(t, p, 1000, "ann", "bob")}})
+		res, err := st.Apply(ctx, map[string][]store.Item{"p": {historyGame(t, p, 1000, "ann", "bob")}})
 		if err != nil || len(res.Rejected["p"]) != 1 || rdb.Exists(ctx, "statsctl:{p}:lb:wins").Val() != 0 {
 			t.Fatalf("a poisoned history key must reject the event whole: %+v %v", res, err)
 		}

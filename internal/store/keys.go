@@ -17,6 +17,10 @@ import (
 //	                                 (registry of a periodic or split board)
 //	<ns>:{<product>}:closed:<board>  hash, period id -> 1 (closed periods)
 //	<ns>:products                    set of products that have data
+//	<ns>:{<product>}:banned          hash, user id -> ban record (moderation.go)
+//	<ns>:{<product>}:archives        hash, archive name -> record (moderation.go)
+//	<ns>:{<product>}:archive:<name>:<suffix>  a reset board's keys (moderation.go)
+//	<ns>:audit                       stream of moderation actions (audit.go)
 //
 // Scratch, when set, is appended to board, rating-state and marker key
 // names (never to stats keys): `rebuild` writes a fresh copy of a board
