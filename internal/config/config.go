@@ -389,6 +389,11 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	board := handler.Board{Name: name, Scorer: h, Spec: spec}
 	if v, ok := f[historyKey]; ok {
 		board.History = p.history(v, what)
+		if _, periodic := f["period"]; periodic && scorer != "glicko2" {
+			// History keys are per player and instance; the period trim
+			// does not reach them yet, so expired periods would keep them.
+			p.errorf(v, "%s: history: is not kept for periodic boards yet (expired periods would keep their players' history forever); keep history on the all-time board", what)
+		}
 	}
 	return board, len(p.errs) == before
 }

@@ -500,6 +500,8 @@ for key, tr in pairs(trims) do
   local old = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. tr[1])
   for _, m in ipairs(old) do
     redis.call('DEL', tr[2] .. m .. tr[4], tr[3] .. m .. tr[4])
+    -- A value board's tie-break and metadata keys (valuekeys.go) go with it.
+    redis.call('DEL', tr[2] .. m .. ':tf' .. tr[4], tr[2] .. m .. ':tu' .. tr[4], tr[2] .. m .. ':md' .. tr[4])
     local id = string.match(m, '@([^~]+)')
     if id then redis.call('HDEL', tr[5], id) end
   end
