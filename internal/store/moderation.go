@@ -57,6 +57,13 @@ const (
 	// PlayerHash keys hold the player as a field (HDEL): rating states,
 	// and any per-player data of a board kept in a hash.
 	PlayerHash KeyKind = "h"
+	// TieSet keys are a ties: first board's tie-break sorted set, whose
+	// member for the player is read from the TieOf hash listed right after
+	// it (ZREM of that member).
+	TieSet KeyKind = "t"
+	// Registry keys list a periodic or split board's instances: no player
+	// is in them; reset archives them with the instances.
+	Registry KeyKind = "r"
 )
 
 // BoardKey is one key of one instance of a board.
@@ -75,14 +82,31 @@ type BoardKey struct {
 //
 // The first key is the board's main sorted set (its unsplit, current
 // instance), which reset counts players on.
+//
+// Every instance of a periodic or split board (its registry, docs/boards.md)
+// is listed with the same keys, and each instance's value-board keys
+// (tie-break set and hash, metadata) with them.
 func (s *Store) BoardKeys(ctx context.Context, product, board string) ([]BoardKey, error) {
 	instances := []string{board}
-	out := make([]BoardKey, 0, 2*len(instances))
+	reg, err := s.rdb.ZRange(ctx, s.keys.Instances(product, board), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("instances of %s/%s: %w", product, board, err)
+	}
+	for _, in := range reg {
+		if in != board {
+			instances = append(instances, in)
+		}
+	}
+	out := make([]BoardKey, 0, 5*len(instances)+1)
 	for _, in := range instances {
 		out = append(out,
 			BoardKey{Key: s.keys.Board(product, in), Kind: SortedSet, Instance: in},
-			BoardKey{Key: s.keys.RatingState(product, in), Kind: PlayerHash, Instance: in})
+			BoardKey{Key: s.keys.RatingState(product, in), Kind: PlayerHash, Instance: in},
+			BoardKey{Key: s.keys.TieSet(product, in), Kind: TieSet, Instance: in},
+			BoardKey{Key: s.keys.TieOf(product, in), Kind: PlayerHash, Instance: in},
+			BoardKey{Key: s.keys.Meta(product, in), Kind: PlayerHash, Instance: in})
 	}
+	out = append(out, BoardKey{Key: s.keys.Instances(product, board), Kind: Registry, Instance: board})
 	return out, nil
 }
 

@@ -7,7 +7,10 @@
 --   the player from. ARGV[1] 'player', ARGV[2] user, ARGV[3] ban mode ('' |
 --   'ban' | 'unban'), ARGV[4] ban record (for 'ban'), then one kind per
 --   KEYS[2..]: 'z' ZREM user (a board), 'h' HDEL user (rating state and
---   other per-player hashes of a board), 'd' DEL (the player's stats hash).
+--   other per-player hashes of a board), 't' ZREM the player's member of a
+--   tie-break set (read from the TieOf hash, the next key), 'r' nothing (a
+--   board's instance registry, listed for reset), 'd' DEL (the player's
+--   stats hash).
 --   -> {entries removed from boards, fields removed from hashes, stats keys
 --      deleted, ban changed (1/0)}
 -- reset: KEYS[1] the product's archive index, then pairs (live key, archive
@@ -30,7 +33,7 @@ local function want(k, kinds)
     '; fix or delete it, then run the action again (nothing was changed)'})
 end
 local function check(k, kind)
-  if kind == 'z' then want(k, {'zset'}) elseif kind == 'h' or kind == 'd' then want(k, {'hash'}) end
+  if kind == 'z' or kind == 't' or kind == 'r' then want(k, {'zset'}) elseif kind == 'h' or kind == 'd' then want(k, {'hash'}) end
 end
 local action = ARGV[1]
 local ok, res = pcall(function()
@@ -48,6 +51,10 @@ local ok, res = pcall(function()
       local kind = ARGV[j + 3]
       if kind == 'z' then
         z = z + redis.call('ZREM', KEYS[j], user)
+      elseif kind == 't' then
+        -- the tie-break member is in the TieOf hash, the next key
+        local m = redis.call('HGET', KEYS[j + 1], user)
+        if m then redis.call('ZREM', KEYS[j], m) end
       elseif kind == 'h' then
         h = h + redis.call('HDEL', KEYS[j], user)
       elseif kind == 'd' then
