@@ -52,10 +52,13 @@ func boards(free bool) []boardSpec {
 			}
 		}
 	}
-	out[0].meta = true
 	if free {
+		// Metadata is the latest applied event's, so several consumers
+		// applying out of stream order may keep another event's fields
+		// (docs/values.md): the order-free set keeps none.
 		return out
 	}
+	out[0].meta = true
 	out = append(out,
 		boardSpec{name: "capped", op: "best", order: "desc", ties: "first", event: "jump", scale: 2, maxChange: 300},
 		boardSpec{name: "bigsum", op: "sum", order: "desc", ties: "shared", event: "big"},
