@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,9 +322,12 @@ func compare(t *testing.T, st *store.Store, rdb redis.UniversalClient, m *model,
 
 func allKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
 	var out []string
+	var mu sync.Mutex // ForEachMaster calls collect on every master at once
 	collect := func(c redis.Cmdable) error {
 		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
 		out = append(out, ks...)
+		mu.Unlock()
 		return err
 	}
 	var err error

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -153,17 +154,22 @@ func assertNoSnapshots(t *testing.T, rdb redis.UniversalClient, st *store.Store)
 	t.Helper()
 	pattern := st.Keys().Board("p", store.ExportInstance("*", "*")) + "*"
 	var left []string
-	scan := func(c redis.UniversalClient) {
+	var mu sync.Mutex // ForEachMaster scans every master at once
+	scan := func(c redis.UniversalClient) error {
 		keys, _, err := c.Scan(ctx, 0, pattern, 1000).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
+		mu.Lock()
 		left = append(left, keys...)
+		mu.Unlock()
+		return err
 	}
+	var err error
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		_ = cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error { scan(c); return nil })
+		err = cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error { return scan(c) })
 	} else {
-		scan(rdb)
+		err = scan(rdb)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(left) > 0 {
 		t.Errorf("export snapshots left behind: %v", left)
