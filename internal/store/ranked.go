@@ -77,6 +77,7 @@ func (s *Store) RankList(ctx context.Context, ref BoardRef, users []string) (Ran
 		return RankedList{}, fmt.Errorf("rank players on %s/%s: unexpected reply of %d items for %d ids", product, board, len(vals), len(ids))
 	}
 	out := RankedList{Total: toInt(vals[0])}
+	var on []Entry
 	for j, id := range ids {
 		raw := vals[1+2*j]
 		if raw == nil {
@@ -87,24 +88,19 @@ func (s *Store) RankList(ctx context.Context, ref BoardRef, users []string) (Ran
 		if err != nil {
 			return RankedList{}, fmt.Errorf("rank %s on %s/%s: %w", id, product, board, err)
 		}
-		out.Entries = append(out.Entries, ListedEntry{Entry: Entry{Rank: toInt(vals[2+2*j]) + 1, UserID: id.(string), Score: score}})
+		on = append(on, Entry{Rank: toInt(vals[2+2*j]) + 1, UserID: id.(string), Score: score})
 	}
-	sort.Slice(out.Entries, func(a, b int) bool {
-		ea, eb := out.Entries[a], out.Entries[b]
-		if ea.Score != eb.Score {
-			return (ea.Score > eb.Score) != asc
+	sort.Slice(on, func(a, b int) bool {
+		if on[a].Score != on[b].Score {
+			return (on[a].Score > on[b].Score) != asc
 		}
-		return ea.UserID > eb.UserID
+		return on[a].UserID > on[b].UserID
 	})
-	plain := make([]Entry, len(out.Entries))
-	for i, e := range out.Entries {
-		plain[i] = e.Entry
-	}
-	if err := s.dress(ctx, ref, plain); err != nil {
+	if err := s.dress(ctx, ref, on); err != nil {
 		return RankedList{}, fmt.Errorf("rank players on %s/%s: %w", product, board, err)
 	}
-	for i := range out.Entries {
-		out.Entries[i].Entry = plain[i]
+	for _, e := range on {
+		out.Entries = append(out.Entries, ListedEntry{Entry: e})
 	}
 	for i := range out.Entries {
 		if i > 0 && out.Entries[i].Score == out.Entries[i-1].Score {

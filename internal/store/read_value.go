@@ -43,9 +43,7 @@ func RefOf(prod handler.Product, product, board string) BoardRef {
 // RefAt is the BoardRef of the instance a query resolved to (a period or
 // segment of a board), with its board's spec.
 func RefAt(prod handler.Product, product string, c handler.Choice) BoardRef {
-	ref := RefOf(prod, product, c.Board)
-	ref.Instance = c.Instance
-	return ref
+	return RefOf(prod, product, c.Instance)
 }
 
 // readKeys is read.lua's KEYS and leading ARGV for ref (see its header).
