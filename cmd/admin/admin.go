@@ -202,7 +202,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		return render.Records(o.IO.Out, cols, rows, ropts)
 	case "reset":
-		res, err := st.ResetBoard(ctx, o.Product, o.Board, o.Archive, who, o.Now())
+		res, err := st.ResetBoard(ctx, reg.Lookup(o.Product), o.Product, o.Board, o.Archive, who, o.Now())
 		if err != nil {
 			return err
 		}

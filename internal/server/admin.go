@@ -169,7 +169,7 @@ func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_body", "archive: "+err.Error())
 		return
 	}
-	res, err := s.cfg.Store.ResetBoard(r.Context(), p, board, b.Archive, who, s.now())
+	res, err := s.cfg.Store.ResetBoard(r.Context(), prod, p, board, b.Archive, who, s.now())
 	if err != nil {
 		s.adminError(w, r, err)
 		return

@@ -379,3 +379,13 @@ func (m *Model) List(name string, ids []string) (rows []ListRow, absent []string
 	}
 	return rows, absent
 }
+
+// Remove is the state in which user never played: off every board, no
+// stats (what erase must leave, archives included).
+func (m *Model) Remove(user string) {
+	for _, b := range m.boards {
+		delete(b, user)
+	}
+	delete(m.stats, user)
+	delete(m.tracks, user)
+}
