@@ -84,13 +84,14 @@ func (s *Store) Archives(ctx context.Context, product string) ([]ArchivedBoard, 
 }
 
 // ArchivedTop reads an archived board like Top reads a live one, by the
-// spec recorded with it: instance is one of the archived board's instances
-// ("" for the board itself). ErrNotFound when there is no such archive or
-// the archive holds no such instance.
-func (s *Store) ArchivedTop(ctx context.Context, product, name, instance string, offset, limit int64) (Page, error) {
+// spec recorded with it, and returns the archive's record with the page:
+// instance is one of the archived board's instances ("" for the board
+// itself). ErrNotFound when there is no such archive or the archive holds
+// no such instance.
+func (s *Store) ArchivedTop(ctx context.Context, product, name, instance string, offset, limit int64) (Page, ArchivedBoard, error) {
 	arch, err := s.Archives(ctx, product)
 	if err != nil {
-		return Page{}, err
+		return Page{}, ArchivedBoard{}, err
 	}
 	for _, a := range arch {
 		if a.Name != name {
@@ -101,7 +102,7 @@ func (s *Store) ArchivedTop(ctx context.Context, product, name, instance string,
 		}
 		ik, ok := s.archivedKeys(product, a, instance)
 		if !ok {
-			return Page{}, ErrNotFound
+			return Page{}, ArchivedBoard{}, ErrNotFound
 		}
 		spec := a.ReadSpec()
 		if spec.Ties == handler.First && ik.tieSet == "" {
@@ -117,18 +118,18 @@ func (s *Store) ArchivedTop(ctx context.Context, product, name, instance string,
 		keys, head := readKeysOf(ik, spec, "page")
 		v, err := s.read.Run(ctx, s.rdb, keys, append(head, offset, stop)...).Slice()
 		if err != nil {
-			return Page{}, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
+			return Page{}, a, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
 		}
 		p, err := parsePage(v, spec.Ties == handler.First)
 		if err != nil {
-			return Page{}, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
+			return Page{}, a, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
 		}
 		if err := s.dressAt(ctx, spec, ik.meta, p.Entries); err != nil {
-			return Page{}, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
+			return Page{}, a, fmt.Errorf("read archive %s (%s) of %s: %w", name, instance, product, err)
 		}
-		return p, nil
+		return p, a, nil
 	}
-	return Page{}, ErrNotFound
+	return Page{}, ArchivedBoard{}, ErrNotFound
 }
 
 // archivedKeys are the archive keys of instance's board, tie-break and

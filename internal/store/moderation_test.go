@@ -394,7 +394,7 @@ func TestModerationMatchesModel(t *testing.T) {
 			t.Fatalf("reset again: %+v %v", rr, err)
 		}
 		model{}.check(t, st, "p1", "wins")
-		arch, err := st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
+		arch, _, err := st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -434,7 +434,7 @@ func TestModerationMatchesModel(t *testing.T) {
 				t.Fatalf("stats of u7 left in %s", p)
 			}
 		}
-		arch, _ = st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
+		arch, _, _ = st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
 		for _, e := range arch.Entries {
 			if e.UserID == "u7" {
 				t.Fatal("u7 left in the archive")

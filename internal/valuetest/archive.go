@@ -54,7 +54,7 @@ func Archive(t *testing.T, rdb redis.UniversalClient, ns string, seed int64, n i
 		t.Helper()
 		for _, b := range prod.Boards {
 			want := m.Board(b.Name)
-			p, err := st.ArchivedTop(ctx, Product, archive(b), "", 0, 0)
+			p, _, err := st.ArchivedTop(ctx, Product, archive(b), "", 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +63,7 @@ func Archive(t *testing.T, rdb redis.UniversalClient, ns string, seed int64, n i
 				continue
 			}
 			if len(want) > 4 {
-				p, err := st.ArchivedTop(ctx, Product, archive(b), "", 2, 2)
+				p, _, err := st.ArchivedTop(ctx, Product, archive(b), "", 2, 2)
 				if err != nil {
 					t.Fatal(err)
 				}
