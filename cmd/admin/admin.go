@@ -6,6 +6,8 @@ package admin
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"sort"
 	"strings"
@@ -29,7 +31,7 @@ type Options struct {
 	RenderOptions func() (render.Options, error)
 	Now           func() time.Time
 
-	Action     string // remove | ban | unban | reset | erase | bans | archives | audit
+	Action     string // remove | ban | unban | reset | erase | bans | archives | archive | audit
 	Product    string
 	User       string
 	Board      string
@@ -39,6 +41,7 @@ type Options struct {
 	EraseStats bool
 	KeepScores bool
 	Limit      int64
+	Offset     int64
 }
 
 // NewCmd builds `statsctl admin` and its subcommands. runF, when not nil,
@@ -76,7 +79,7 @@ who asked (--actor, default $USER) and why (--reason). See docs/moderation.md.`,
 		if flags != nil {
 			flags(sc, o)
 		}
-		if name := strings.Fields(use)[0]; name != "bans" && name != "archives" && name != "audit" {
+		if name := strings.Fields(use)[0]; name != "bans" && name != "archives" && name != "archive" && name != "audit" {
 			sc.Flags().StringVar(&o.Actor, "actor", "", "who does this, for the audit stream (default $USER)")
 			sc.Flags().StringVar(&o.Reason, "reason", "", "why, for the audit stream (required except for unban)")
 		}
@@ -110,6 +113,13 @@ who asked (--actor, default $USER) and why (--reason). See docs/moderation.md.`,
 		func(o *Options, a []string) { o.Product = a[0] }, nil)
 	sub("archives PRODUCT", "List a product's archived boards", "  statsctl admin archives exrps", 1, "PRODUCT",
 		func(o *Options, a []string) { o.Product = a[0] }, nil)
+	sub("archive PRODUCT NAME", "Show an archived board as it was (its order and tie rule)",
+		"  statsctl admin archive exrps season-1 --limit 10", 2, "PRODUCT NAME",
+		func(o *Options, a []string) { o.Product, o.Archive = a[0], a[1] },
+		func(c *cobra.Command, o *Options) {
+			c.Flags().Int64Var(&o.Limit, "limit", 10, "show N entries; 0 shows all")
+			c.Flags().Int64Var(&o.Offset, "offset", 0, "skip the first N entries")
+		})
 	sub("audit", "Show the audit stream of moderation actions, oldest first", "  statsctl admin audit --limit 20", 0, "",
 		func(*Options, []string) {},
 		func(c *cobra.Command, o *Options) {
@@ -137,6 +147,14 @@ func (o *Options) check() error {
 	case "audit":
 		if o.Limit < 0 {
 			return cmdutil.UsageErrorf("--limit must not be negative")
+		}
+		return nil
+	case "archive":
+		if o.Limit < 0 || o.Offset < 0 {
+			return cmdutil.UsageErrorf("--limit and --offset must not be negative")
+		}
+		if err := store.CheckArchiveName(o.Archive); err != nil {
+			return cmdutil.UsageErrorf("archive NAME: %v", err)
 		}
 		return nil
 	case "reset":
@@ -202,7 +220,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		return render.Records(o.IO.Out, cols, rows, ropts)
 	case "reset":
-		res, err := st.ResetBoard(ctx, o.Product, o.Board, o.Archive, who, o.Now())
+		res, err := st.ResetBoard(ctx, reg.Lookup(o.Product), o.Product, o.Board, o.Archive, who, o.Now())
 		if err != nil {
 			return err
 		}
@@ -225,9 +243,26 @@ func run(ctx context.Context, o *Options) error {
 		}
 		rows := make([][]any, len(arch))
 		for i, a := range arch {
-			rows[i] = []any{a.Name, a.Board, a.Actor, stamp(a.At)}
+			sp := a.ReadSpec()
+			rows[i] = []any{a.Name, a.Board, sp.Order.String(), sp.Ties.String(), a.Actor, stamp(a.At)}
 		}
-		return render.Records(o.IO.Out, []string{"archive", "board", "actor", "at"}, rows, ropts)
+		return render.Records(o.IO.Out, []string{"archive", "board", "order", "ties", "actor", "at"}, rows, ropts)
+	case "archive":
+		p, a, err := st.ArchivedTop(ctx, o.Product, o.Archive, "", o.Offset, o.Limit)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("product %s has no archive %s (statsctl admin archives %s lists them)", o.Product, o.Archive, o.Product)
+		}
+		if err != nil {
+			return err
+		}
+		if err := render.Board(o.IO.Out, p.Entries, a.ReadSpec(), ropts); err != nil {
+			return err
+		}
+		if ropts.Format == render.FormatTable || ropts.Format == "" {
+			fmt.Fprintf(o.IO.Err, "Archive %s of board %s (%s, ties %s): %s.\n", a.Name, a.Board, a.ReadSpec().Order, a.ReadSpec().Ties,
+				cmdutil.Plural(p.Total, "player", "players"))
+		}
+		return nil
 	case "audit":
 		es, err := st.Audit(ctx, o.Limit)
 		if err != nil {

@@ -36,7 +36,22 @@ func TestAdminCommands(t *testing.T) {
 	if !strings.Contains(r.Out, `"already_done":true`) {
 		t.Fatalf("reset again: %s", r.Out)
 	}
+	r = cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "archive", "exrps", "s1", "-o", "csv"))
+	if r.Out != "rank,user_id,score\n1,u3,1\n1,u2,1\n" {
+		t.Fatalf("archive s1: %q", r.Out)
+	}
+	r = cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "archives", "exrps", "-o", "csv"))
+	if !strings.HasPrefix(r.Out, "archive,board,order,ties,actor,at\ns1,wins,desc,shared,alice,") {
+		t.Fatalf("archives: %q", r.Out)
+	}
+	if r := cmdtest.Run(t, env, nil, "admin", "archive", "exrps", "s9"); r.Code != 1 || !strings.Contains(r.Err, "no archive s9") {
+		t.Fatalf("unknown archive: %d %q", r.Code, r.Err)
+	}
 	cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "erase", "u2", "--reason", "GDPR"))
+	r = cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "archive", "exrps", "s1", "-o", "csv"))
+	if r.Out != "rank,user_id,score\n1,u3,1\n" {
+		t.Fatalf("archive s1 after erasing u2: %q", r.Out)
+	}
 	cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "unban", "exrps", "u4"))
 	r = cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "audit", "-o", "json"))
 	for _, want := range []string{`"actor":"alice"`, `"actor":"bob"`, `"action":"erase"`, `"status":"done"`, `"via":"cli"`} {
@@ -57,6 +72,8 @@ func TestAdminCommands(t *testing.T) {
 		{env, []string{"admin", "remove", "exrps", "bad\x01id", "--reason", "x"}},
 		{env, []string{"admin", "erase"}},
 		{env, []string{"admin", "audit", "--limit", "-1"}},
+		{env, []string{"admin", "archive", "exrps", "A B"}},
+		{env, []string{"admin", "archive", "exrps", "s1", "--offset", "-1"}},
 	} {
 		if r := cmdtest.Run(t, c.env, nil, c.args...); r.Code != 2 {
 			t.Errorf("%q: exit %d (%s), want 2", c.args, r.Code, r.Err)

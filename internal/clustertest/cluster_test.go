@@ -32,6 +32,13 @@ func valueBoardsEqualModel(t *testing.T, c *testredis.Cluster, ns string) {
 	valuetest.Run(t, c.Client(), ns, 11, 1200)
 }
 
+// archivesEqualModel: value boards reset into archives read back as they
+// were (order, ties, values, metadata) and erase reaches the archives, on
+// the cluster too.
+func archivesEqualModel(t *testing.T, c *testredis.Cluster, ns string) {
+	valuetest.Archive(t, c.Client(), ns, 12, 1000)
+}
+
 var ctx = context.Background()
 
 // products spread over all three masters of a fresh cluster (slots
@@ -66,6 +73,7 @@ func TestCluster(t *testing.T) {
 		{"ServeOnCluster", withBin(serveOnCluster)},
 		{"RebuildOnCluster", rebuildOnCluster},
 		{"ValueBoardsEqualModel", valueBoardsEqualModel},
+		{"ArchivesEqualModel", archivesEqualModel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f(t, c, "t"+strings.ToLower(tc.name))

@@ -26,6 +26,7 @@ func (s *Server) adminRoutes() {
 	s.handle("/v1/admin/players/{user}/erase", http.MethodPost, s.admin(s.adminErase))
 	s.handle("/v1/admin/products/{product}/bans", http.MethodGet, s.admin(s.adminBans))
 	s.handle("/v1/admin/products/{product}/archives", http.MethodGet, s.admin(s.adminArchives))
+	s.handle("/v1/admin/products/{product}/archives/{archive}", http.MethodGet, s.admin(s.adminArchive))
 	s.handle("/v1/admin/audit", http.MethodGet, s.admin(s.adminAudit))
 }
 
@@ -169,7 +170,7 @@ func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_body", "archive: "+err.Error())
 		return
 	}
-	res, err := s.cfg.Store.ResetBoard(r.Context(), p, board, b.Archive, who, s.now())
+	res, err := s.cfg.Store.ResetBoard(r.Context(), prod, p, board, b.Archive, who, s.now())
 	if err != nil {
 		s.adminError(w, r, err)
 		return
@@ -253,17 +254,62 @@ func (s *Server) adminArchives(w http.ResponseWriter, r *http.Request) {
 	type archJSON struct {
 		Name  string `json:"name"`
 		Board string `json:"board"`
+		Order string `json:"order"`
+		Ties  string `json:"ties"`
 		Actor string `json:"actor"`
 		At    string `json:"at"`
 	}
 	out := make([]archJSON, len(arch))
 	for i, a := range arch {
-		out[i] = archJSON{a.Name, a.Board, a.Actor, a.At.UTC().Format("2006-01-02T15:04:05Z")}
+		sp := a.ReadSpec()
+		out[i] = archJSON{a.Name, a.Board, sp.Order.String(), sp.Ties.String(), a.Actor, a.At.UTC().Format("2006-01-02T15:04:05Z")}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Product  string     `json:"product_id"`
 		Archives []archJSON `json:"archives"`
 	}{p, out})
+}
+
+// adminArchive: GET /v1/admin/products/{product}/archives/{archive}?offset=&limit=
+// — an archived board read as it was, by the spec recorded with it.
+func (s *Server) adminArchive(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.v1Product(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("archive")
+	if err := store.CheckArchiveName(name); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "archive: "+err.Error())
+		return
+	}
+	offset, ok := intParam(w, r, "offset", 0, 0, MaxOffset)
+	if !ok {
+		return
+	}
+	limit, ok := intParam(w, r, "limit", DefaultLimit, 1, MaxLimit)
+	if !ok {
+		return
+	}
+	page, a, err := s.cfg.Store.ArchivedTop(r.Context(), p, name, "", offset, limit)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown_archive", fmt.Sprintf("product %s has no archive %s", p, name))
+		return
+	}
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	sp := a.ReadSpec()
+	writeJSON(w, http.StatusOK, struct {
+		Product string      `json:"product_id"`
+		Archive string      `json:"archive"`
+		Board   string      `json:"board"`
+		Order   string      `json:"order"`
+		Ties    string      `json:"ties"`
+		Total   int64       `json:"total"`
+		Offset  int64       `json:"offset"`
+		Entries []entryJSON `json:"entries"`
+	}{p, name, a.Board, sp.Order.String(), sp.Ties.String(), page.Total, offset, entries(page.Entries)})
 }
 
 // adminAudit: GET /v1/admin/audit?limit= — the last entries, oldest first.

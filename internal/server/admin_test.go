@@ -109,6 +109,13 @@ func TestAdminActions(t *testing.T) {
 	post("/v1/admin/products/exrps/boards/nope/reset", `{"actor":"ops","reason":"season end","archive":"s1"}`).wantError(t, 404, "unknown_board")
 	post("/v1/admin/products/exrps/boards/wins/reset", `{"actor":"ops","reason":"season end","archive":"s1"}`).want(t, 200,
 		`{"product_id":"exrps","board":"wins","archive":"s1","players_archived":2,"already_done":false}`+"\n")
+	f.admin("GET", "/v1/admin/products/exrps/archives/s1?limit=5", "", adminToken).want(t, 200,
+		`{"product_id":"exrps","archive":"s1","board":"wins","order":"desc","ties":"shared","total":2,"offset":0,"entries":[{"rank":1,"user_id":"u3","score":1},{"rank":1,"user_id":"u2","score":1}]}`+"\n")
+	f.admin("GET", "/v1/admin/products/exrps/archives/s2", "", adminToken).wantError(t, 404, "unknown_archive")
+	f.admin("GET", "/v1/admin/products/exrps/archives/S1", "", adminToken).wantError(t, 400, "invalid_parameter")
+	if l := f.admin("GET", "/v1/admin/products/exrps/archives", "", adminToken); !strings.Contains(l.body, `"name":"s1","board":"wins","order":"desc","ties":"shared"`) {
+		t.Fatalf("archives %s", l.body)
+	}
 	f.games("exrps", "u7>u8")
 	post("/v1/admin/products/exrps/boards/wins/reset", `{"actor":"ops","reason":"again","archive":"s1"}`).wantError(t, 409, "refused")
 	// An id with odd bytes, escaped in the path, is erased exactly.

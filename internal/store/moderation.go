@@ -315,63 +315,6 @@ func (s *Store) IsBanned(ctx context.Context, product, user string) (bool, error
 	return ok, nil
 }
 
-// ArchivedBoard is one board content a reset put aside.
-type ArchivedBoard struct {
-	Name  string     `json:"name"`
-	Board string     `json:"board"`
-	Actor string     `json:"actor"`
-	At    time.Time  `json:"at"`
-	Keys  []BoardKey `json:"keys"`
-}
-
-// Archives lists a product's archived boards, by name.
-func (s *Store) Archives(ctx context.Context, product string) ([]ArchivedBoard, error) {
-	m, err := s.rdb.HGetAll(ctx, s.keys.Archives(product)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("archives of %s: %w", product, err)
-	}
-	out := make([]ArchivedBoard, 0, len(m))
-	for name, raw := range m {
-		var a ArchivedBoard
-		if err := json.Unmarshal([]byte(raw), &a); err != nil {
-			return nil, fmt.Errorf("archive %s of %s: record %.40q is not statsctl's: %w", name, product, raw, err)
-		}
-		a.Name = name
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-// ArchivedTop reads an archived board like Top reads a live one
-// (ErrNotFound when there is no such archive).
-func (s *Store) ArchivedTop(ctx context.Context, product, name string, offset, limit int64) (Page, error) {
-	arch, err := s.Archives(ctx, product)
-	if err != nil {
-		return Page{}, err
-	}
-	for _, a := range arch {
-		if a.Name == name && len(a.Keys) > 0 {
-			return s.topOfKey(ctx, a.Keys[0].Key, product, offset, limit)
-		}
-	}
-	return Page{}, ErrNotFound
-}
-
-func (s *Store) topOfKey(ctx context.Context, key, product string, offset, limit int64) (Page, error) {
-	stop := int64(-1)
-	if limit > 0 {
-		stop = offset + limit - 1
-	}
-	// An archive is read as a desc board with shared ties (its spec is not
-	// archived with it).
-	v, err := s.read.Run(ctx, s.rdb, []string{key}, "page", "d", "s", handler.TieWidth, offset, stop).Slice()
-	if err != nil {
-		return Page{}, fmt.Errorf("read %s of %s: %w", key, product, err)
-	}
-	return parsePage(v, false)
-}
-
 // CheckArchiveName refuses archive names that could not be part of a key
 // or would be hard to type.
 func CheckArchiveName(name string) error {
@@ -393,11 +336,13 @@ type ResetResult struct {
 }
 
 // ResetBoard archives every key of board (every instance, see BoardKeys)
-// under name, leaving the board empty, in one script. Applied-event markers
+// under name, leaving the board empty, in one script, and records the
+// board's spec in prod with the archive, so ArchivedTop reads it as the
+// board was (archive.go). Applied-event markers
 // stay, so a redelivered old event is still a duplicate. Running it again
 // with the same name on the still-empty board changes nothing; a name
 // already used for other data is refused.
-func (s *Store) ResetBoard(ctx context.Context, product, board, name string, who Who, now time.Time) (ResetResult, error) {
+func (s *Store) ResetBoard(ctx context.Context, prod handler.Product, product, board, name string, who Who, now time.Time) (ResetResult, error) {
 	if err := CheckArchiveName(name); err != nil {
 		return ResetResult{}, err
 	}
@@ -409,7 +354,7 @@ func (s *Store) ResetBoard(ctx context.Context, product, board, name string, who
 		return ResetResult{}, err
 	}
 	tag := s.keys.tag(product)
-	rec := ArchivedBoard{Board: board, Actor: who.Actor, At: now.UTC()}
+	rec := ArchivedBoard{Board: board, Actor: who.Actor, At: now.UTC(), Spec: archiveSpecOf(RefOf(prod, product, board).Spec)}
 	keys := []string{s.keys.Archives(product)}
 	kinds := []any{}
 	for _, bk := range bks {

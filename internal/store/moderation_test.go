@@ -386,15 +386,15 @@ func TestModerationMatchesModel(t *testing.T) {
 		// reset archives the board and leaves it empty; the archive reads
 		// back as the board was; markers stay (a replay is a duplicate).
 		before := m.sorted()
-		rr, err := st.ResetBoard(ctx, "p1", "wins", "season-1", who, time.Now())
+		rr, err := st.ResetBoard(ctx, prod, "p1", "wins", "season-1", who, time.Now())
 		if err != nil || rr.Players != int64(len(before)) || rr.Again {
 			t.Fatalf("reset: %+v %v", rr, err)
 		}
-		if rr, err := st.ResetBoard(ctx, "p1", "wins", "season-1", who, time.Now()); err != nil || !rr.Again {
+		if rr, err := st.ResetBoard(ctx, prod, "p1", "wins", "season-1", who, time.Now()); err != nil || !rr.Again {
 			t.Fatalf("reset again: %+v %v", rr, err)
 		}
 		model{}.check(t, st, "p1", "wins")
-		arch, err := st.ArchivedTop(ctx, "p1", "season-1", 0, 0)
+		arch, _, err := st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -403,7 +403,7 @@ func TestModerationMatchesModel(t *testing.T) {
 			t.Fatalf("replayed events after a reset applied %d, want duplicates", res.Applied)
 		}
 		play(t, st, "p1", []game{{"z-2", "u7", "u8"}})
-		if _, err := st.ResetBoard(ctx, "p1", "wins", "season-1", who, time.Now()); err == nil || !strings.Contains(err.Error(), "pick another --archive name") {
+		if _, err := st.ResetBoard(ctx, prod, "p1", "wins", "season-1", who, time.Now()); err == nil || !strings.Contains(err.Error(), "pick another --archive name") {
 			t.Fatalf("reset onto a used archive name: %v", err)
 		}
 		n := model{}
@@ -434,7 +434,7 @@ func TestModerationMatchesModel(t *testing.T) {
 				t.Fatalf("stats of u7 left in %s", p)
 			}
 		}
-		arch, _ = st.ArchivedTop(ctx, "p1", "season-1", 0, 0)
+		arch, _, _ = st.ArchivedTop(ctx, "p1", "season-1", "", 0, 0)
 		for _, e := range arch.Entries {
 			if e.UserID == "u7" {
 				t.Fatal("u7 left in the archive")

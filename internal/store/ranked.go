@@ -23,12 +23,13 @@ var rankedScript = sync.OnceValue(func() *redis.Script { return redis.NewScript(
 
 // DefaultMaxListIDs bounds the ids of one ranked list unless the caller
 // configures another bound. The cost is one ZSCORE and one ZCOUNT per id
+// (on a ties: first board one ZSCORE, one HGET and one ZRANK)
 // inside one script (docs/lists.md has the measured figures).
 const DefaultMaxListIDs = 1000
 
 // ListedEntry is one player of a ranked list: Entry.Rank is the rank on the
-// whole board (ties shared, as everywhere), ListRank the rank within the
-// list (ties shared too).
+// whole board, ListRank the rank within the list, both by the board's spec
+// (ties shared: 1, 2, 2, 4; ties: first: 1, 2, 3, 4), as every read ranks.
 type ListedEntry struct {
 	Entry
 	ListRank int64
@@ -36,9 +37,10 @@ type ListedEntry struct {
 
 // RankedList is a list of players ranked on one board at one moment.
 type RankedList struct {
-	// Entries are the listed players on the board, best first; players
-	// tied on score come in the board's own order (ZREVRANGE's: higher
-	// member first).
+	// Entries are the listed players on the board, best first, in the
+	// board's own read order (that of Top): equal scores by who reached
+	// them first on a ties: first board, else by member bytes as Redis
+	// orders them (higher first on desc boards, lower first on asc).
 	Entries []ListedEntry
 	// Absent are the listed ids that are not on the board, in the order
 	// given: a friend who never played is shown as such, not dropped.
@@ -50,25 +52,24 @@ type RankedList struct {
 // RankList ranks users on a board in one script call, so every rank comes
 // from one moment of the board and a list of any length costs one round
 // trip. An id given twice is listed once. The caller bounds and checks the
-// ids (event.CheckUser). The board's order decides what is better; ties
-// are shared on every board, ties: first ones included (a list is ranked by
-// score alone).
+// ids (event.CheckUser). The board's spec decides, as for Top and Rank:
+// its order what is better, its tie rule whether equal scores share a rank
+// (on the board and in the list) or rank by who reached them first.
 func (s *Store) RankList(ctx context.Context, ref BoardRef, users []string) (RankedList, error) {
 	product, board := ref.Product, ref.Instance
-	asc := ref.Spec.Order == handler.Asc
-	order := "d"
-	if asc {
-		order = "a"
-	}
-	ids := make([]any, 0, len(users))
+	asc, first := ref.Spec.Order == handler.Asc, ref.Spec.Ties == handler.First
+	keys, head := s.readKeys(ref, "")
+	args := make([]any, 0, len(users)+2)
+	args = append(args, head[1], head[2]) // order, ties
 	seen := make(map[string]bool, len(users))
 	for _, u := range users {
 		if !seen[u] {
 			seen[u] = true
-			ids = append(ids, u)
+			args = append(args, u)
 		}
 	}
-	v, err := rankedScript().Run(ctx, s.rdb, []string{s.keys.Board(product, board)}, append([]any{order}, ids...)...).Result()
+	ids := args[2:]
+	v, err := rankedScript().Run(ctx, s.rdb, keys, args...).Result()
 	if err != nil {
 		return RankedList{}, fmt.Errorf("rank %d players on %s/%s: %w", len(ids), product, board, err)
 	}
@@ -91,23 +92,23 @@ func (s *Store) RankList(ctx context.Context, ref BoardRef, users []string) (Ran
 		on = append(on, Entry{Rank: toInt(vals[2+2*j]) + 1, UserID: id.(string), Score: score})
 	}
 	sort.Slice(on, func(a, b int) bool {
+		if first {
+			return on[a].Rank < on[b].Rank // distinct places in read order
+		}
 		if on[a].Score != on[b].Score {
 			return (on[a].Score > on[b].Score) != asc
 		}
-		return on[a].UserID > on[b].UserID
+		return (on[a].UserID > on[b].UserID) != asc // Redis's member order
 	})
 	if err := s.dress(ctx, ref, on); err != nil {
 		return RankedList{}, fmt.Errorf("rank players on %s/%s: %w", product, board, err)
 	}
-	for _, e := range on {
-		out.Entries = append(out.Entries, ListedEntry{Entry: e})
-	}
-	for i := range out.Entries {
-		if i > 0 && out.Entries[i].Score == out.Entries[i-1].Score {
-			out.Entries[i].ListRank = out.Entries[i-1].ListRank
-		} else {
-			out.Entries[i].ListRank = int64(i) + 1
+	for i, e := range on {
+		le := ListedEntry{Entry: e, ListRank: int64(i) + 1}
+		if !first && i > 0 && e.Score == on[i-1].Score {
+			le.ListRank = out.Entries[i-1].ListRank
 		}
+		out.Entries = append(out.Entries, le)
 	}
 	return out, nil
 }

@@ -46,16 +46,29 @@ func RefAt(prod handler.Product, product string, c handler.Choice) BoardRef {
 	return RefOf(prod, product, c.Instance)
 }
 
+// instanceKeys are the keys a read of one instance uses: a live board's
+// (liveKeys) or an archived board's (archivedKeys), read alike.
+type instanceKeys struct{ board, tieSet, tieOf, meta string }
+
+func (s *Store) liveKeys(ref BoardRef) instanceKeys {
+	p, in := ref.Product, ref.Instance
+	return instanceKeys{s.keys.Board(p, in), s.keys.TieSet(p, in), s.keys.TieOf(p, in), s.keys.Meta(p, in)}
+}
+
 // readKeys is read.lua's KEYS and leading ARGV for ref (see its header).
 func (s *Store) readKeys(ref BoardRef, query string) ([]string, []any) {
+	return readKeysOf(s.liveKeys(ref), ref.Spec, query)
+}
+
+func readKeysOf(ik instanceKeys, spec handler.Spec, query string) ([]string, []any) {
 	order, ties := "d", "s"
-	if ref.Spec.Order == handler.Asc {
+	if spec.Order == handler.Asc {
 		order = "a"
 	}
-	keys := []string{s.keys.Board(ref.Product, ref.Instance)}
-	if ref.Spec.Ties == handler.First {
+	keys := []string{ik.board}
+	if spec.Ties == handler.First {
 		ties = "f"
-		keys = append(keys, s.keys.TieSet(ref.Product, ref.Instance), s.keys.TieOf(ref.Product, ref.Instance))
+		keys = append(keys, ik.tieSet, ik.tieOf)
 	}
 	return keys, []any{query, order, ties, handler.TieWidth}
 }
@@ -74,22 +87,28 @@ func (s *Store) finishPage(ctx context.Context, ref BoardRef, vals []any) (Page,
 }
 
 func (s *Store) dress(ctx context.Context, ref BoardRef, es []Entry) error {
-	if ref.Spec.Fixed {
+	return s.dressAt(ctx, ref.Spec, s.keys.Meta(ref.Product, ref.Instance), es)
+}
+
+// dressAt unscales es's values by spec and attaches their metadata from
+// the hash meta.
+func (s *Store) dressAt(ctx context.Context, spec handler.Spec, meta string, es []Entry) error {
+	if spec.Fixed {
 		for i := range es {
-			es[i].Value = fixedText(es[i].Score, ref.Spec.Scale)
-			es[i].Score = unscale(es[i].Score, ref.Spec.Scale)
+			es[i].Value = fixedText(es[i].Score, spec.Scale)
+			es[i].Score = unscale(es[i].Score, spec.Scale)
 		}
 	}
-	if len(ref.Spec.Meta) == 0 || len(es) == 0 {
+	if len(spec.Meta) == 0 || len(es) == 0 || meta == "" {
 		return nil
 	}
 	users := make([]string, len(es))
 	for i, e := range es {
 		users[i] = e.UserID
 	}
-	ms, err := s.rdb.HMGet(ctx, s.keys.Meta(ref.Product, ref.Instance), users...).Result()
+	ms, err := s.rdb.HMGet(ctx, meta, users...).Result()
 	if err != nil && !isWrongType(err) {
-		return fmt.Errorf("metadata of %s/%s: %w", ref.Product, ref.Instance, err)
+		return fmt.Errorf("metadata %s: %w", meta, err)
 	}
 	for i := range es {
 		if i >= len(ms) {

@@ -340,3 +340,52 @@ func (m *Model) Users() []string {
 }
 
 func atoi(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+
+// ListRow is one expected row of a ranked list: the board row and the rank
+// within the list.
+type ListRow struct {
+	Row
+	ListRank int64
+}
+
+// List is what ranking ids on board must give: the listed players on the
+// board in the board's order (Board's), each with their board rank and
+// 1 + the number of listed players ranked strictly above them (so ties
+// share a list rank exactly when they share a board rank), and the ids not
+// on the board, in the order given. Repeated ids count once.
+func (m *Model) List(name string, ids []string) (rows []ListRow, absent []string) {
+	in := map[string]bool{}
+	for _, id := range ids {
+		if in[id] {
+			continue
+		}
+		in[id] = true
+		if _, ok := m.boards[name][id]; !ok {
+			absent = append(absent, id)
+		}
+	}
+	for _, r := range m.Board(name) {
+		if in[r.User] {
+			rows = append(rows, ListRow{Row: r})
+		}
+	}
+	for i := range rows {
+		rows[i].ListRank = 1
+		for _, o := range rows {
+			if o.Rank < rows[i].Rank {
+				rows[i].ListRank++
+			}
+		}
+	}
+	return rows, absent
+}
+
+// Remove is the state in which user never played: off every board, no
+// stats (what erase must leave, archives included).
+func (m *Model) Remove(user string) {
+	for _, b := range m.boards {
+		delete(b, user)
+	}
+	delete(m.stats, user)
+	delete(m.tracks, user)
+}

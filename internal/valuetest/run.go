@@ -47,6 +47,7 @@ func Run(t *testing.T, rdb redis.UniversalClient, ns string, seed int64, n int) 
 	for _, e := range mevs {
 		m.Add(e)
 	}
+	checkTiesMade(t, reg.Lookup(Product), m)
 	st := store.New(rdb, store.Options{Namespace: ns})
 	for pass := 1; pass <= 2; pass++ {
 		sum, err := engine.New(reg, st).Run(ctx, &slice{evs: evs}, engine.RunOptions{BatchSize: 97})
@@ -121,6 +122,7 @@ func compare(t *testing.T, ctx context.Context, st *store.Store, prod handler.Pr
 		if _, err := st.Rank(ctx, ref, "nobody"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("board %s: rank of nobody: %v, want not found", b.Name, err)
 		}
+		compareLists(t, ctx, st, ref, m, pass)
 	}
 	for _, u := range m.Users() {
 		got, err := st.Stats(ctx, Product, u)
