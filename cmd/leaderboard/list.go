@@ -112,7 +112,7 @@ func runList(ctx context.Context, o *Options, product, board string, ref store.B
 			return fmt.Errorf("%s is not among the listed players on the %s board of %s", o.Around, board, product)
 		}
 	}
-	if err := render.RankedList(o.IO.Out, l, ropts); err != nil {
+	if err := render.RankedList(o.IO.Out, l, ref.Spec, ropts); err != nil {
 		return err
 	}
 	if o.WantsTable() {

@@ -10,18 +10,20 @@ import (
 
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
 )
 
 // RankedList writes a ranked list of players (a friends list, a clan) in
-// opts.Format.
+// opts.Format, its scores as the board of spec shows them (a value board's
+// format in tables, its exact text for programs), as Board does.
 //
 // Table: columns IN LIST, RANK (on the whole board), PLAYER, SCORE; players
 // not on the board are not rows (the command names them on stderr). JSON:
 // {"total", "entries": [{"list_rank", "rank", "user_id", "score"}],
 // "absent": [ids]}. CSV: list_rank,rank,user_id,score, absent players last
 // with empty ranks and score.
-func RankedList(w io.Writer, l store.RankedList, opts Options) error {
+func RankedList(w io.Writer, l store.RankedList, spec handler.Spec, opts Options) error {
 	f, err := opts.format()
 	if err != nil {
 		return err
@@ -33,7 +35,7 @@ func RankedList(w io.Writer, l store.RankedList, opts Options) error {
 	case FormatCSV:
 		rows := make([][]string, 0, len(l.Entries)+len(l.Absent))
 		for _, e := range l.Entries {
-			rows = append(rows, []string{strconv.FormatInt(e.ListRank, 10), strconv.FormatInt(e.Rank, 10), e.UserID, fullScore(e.Score)})
+			rows = append(rows, []string{strconv.FormatInt(e.ListRank, 10), strconv.FormatInt(e.Rank, 10), e.UserID, rawScore(e.Entry)})
 		}
 		for _, u := range l.Absent {
 			rows = append(rows, []string{"", "", u, ""})
@@ -42,7 +44,7 @@ func RankedList(w io.Writer, l store.RankedList, opts Options) error {
 	default:
 		rows := make([][]string, 0, len(l.Entries))
 		for _, e := range l.Entries {
-			rows = append(rows, []string{strconv.FormatInt(e.ListRank, 10), strconv.FormatInt(e.Rank, 10), printable(e.UserID), tableScore(e.Score)})
+			rows = append(rows, []string{strconv.FormatInt(e.ListRank, 10), strconv.FormatInt(e.Rank, 10), printable(e.UserID), DisplayValue(e.Entry, spec)})
 		}
 		err = writeTable(&buf, tableSpec{
 			header: []string{"IN LIST", "RANK", "PLAYER", "SCORE"},
@@ -72,10 +74,10 @@ func rankedJSON(w io.Writer, l store.RankedList) error {
 		Absent  []string          `json:"absent"`
 	}{Total: l.Total, Entries: make([]rankedEntryJSON, 0, len(l.Entries)), Absent: append([]string{}, l.Absent...)}
 	for _, e := range l.Entries {
-		if math.IsInf(e.Score, 0) || math.IsNaN(e.Score) {
+		if e.Value == "" && (math.IsInf(e.Score, 0) || math.IsNaN(e.Score)) {
 			return fmt.Errorf("render: score %v of %q cannot be represented in JSON", e.Score, e.UserID)
 		}
-		out.Entries = append(out.Entries, rankedEntryJSON{e.ListRank, e.Rank, e.UserID, json.Number(fullScore(e.Score))})
+		out.Entries = append(out.Entries, rankedEntryJSON{e.ListRank, e.Rank, e.UserID, json.Number(rawScore(e.Entry))})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
