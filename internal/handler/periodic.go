@@ -67,17 +67,23 @@ func (l Layered) Place(ev event.Event) (Where, error) {
 }
 
 // Handle runs the kind on the event's instances. An event the kind has no
-// business with (most of a stream: it has no result) stays ignored even
-// without a time or split field, and costs what it costs the bare kind:
-// the kind runs on the board's own name first, and only an event it
-// counts is placed (event time, period, segment) and run on its instances.
+// business with stays ignored even without a time or split field, and a
+// Selective kind's (most of a stream) is not even placed.
 func (l Layered) Handle(ev event.Event, cur Values) ([]Change, error) {
-	ch, err := l.Kind.Rebind(l.Board).Handle(ev, cur)
-	if err != nil || len(ch) == 0 {
-		return nil, err
+	if sel, ok := l.Kind.(Selective); ok && !sel.Counts(ev) {
+		return nil, nil
 	}
 	w, err := l.Place(ev)
 	if err != nil {
+		// Only an event the board would count is refused for lacking a
+		// place; the kind on the bare board says whether it would.
+		ch, kerr := l.Kind.Rebind(l.Board).Handle(ev, cur)
+		if kerr != nil {
+			return nil, kerr
+		}
+		if len(ch) == 0 {
+			return nil, nil
+		}
 		return nil, err
 	}
 	base := Instance(l.Board, w.Period, "")
@@ -132,9 +138,9 @@ func (l Layered) Instances(ev event.Event) ([]string, error) {
 type statefulLayered struct{ Layered }
 
 // Needs names the kind's state on each of the event's instances; an event
-// the kind needs no state for is not placed at all (see Handle).
+// a Selective kind does not count is not placed (see Handle).
 func (s statefulLayered) Needs(ev event.Event) []Ref {
-	if st, ok := s.Kind.Rebind(s.Board).(Stateful); ok && len(st.Needs(ev)) == 0 {
+	if sel, ok := s.Kind.(Selective); ok && !sel.Counts(ev) {
 		return nil
 	}
 	insts, err := s.Instances(ev)
