@@ -136,7 +136,8 @@ type benchConfig struct{ name, boards string }
 // the stream size (default 200,000). BENCH_KINDS (a comma list of names)
 // runs only some configurations (wins always runs); BENCH_PROFILE_DIR
 // writes each run's Go CPU profile and Redis command counts there, for
-// finding where a kind's cost goes.
+// finding where a kind's cost goes; BENCH_CONSUME_ARGS adds consume flags
+// to every run.
 func BenchmarkBoardKindCost(b *testing.B) {
 	n := 200_000
 	if os.Getenv("BENCH_EVENTS") != "" {
@@ -214,6 +215,7 @@ func compareConfigs(b *testing.B, es []e2etest.Entry, cfgs []benchConfig, rounds
 		for _, c := range order {
 			ns := fmt.Sprintf("bk%d-%s", round, strings.ReplaceAll(c.name, "+", "-"))
 			args := []string{"--config", path[c.name], "--namespace", ns, "--group", ns}
+			args = append(args, strings.Fields(os.Getenv("BENCH_CONSUME_ARGS"))...)
 			if prof != "" {
 				args = append(args, "--cpu-profile", filepath.Join(prof, ns+".pprof"))
 			}
