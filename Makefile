@@ -5,7 +5,7 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/varcade/statsctl/cmd.Version=$(VERSION)
 
-.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve bench-limits check-deploy fuzz demo clean redis-server wrk
+.PHONY: all build test test-short test-cluster test-faults lint cover completions bench bench-consume bench-scale bench-serve bench-limits bench-kinds check-deploy fuzz demo clean redis-server wrk
 
 all: lint test build
 
@@ -107,6 +107,14 @@ SERVE_LOAD_SECONDS ?= 30
 test-faults: redis-server ## fault suite (SIGKILL rounds, Redis/AOF and cluster node restarts, Redis down at start, serve under load and Redis crashes) + bounded fuzzing
 	FAULT_ROUNDS=$(FAULT_ROUNDS) SERVE_LOAD_SECONDS=$(SERVE_LOAD_SECONDS) $(GO) test -race -count=1 -timeout 20m -run 'Fault' -v $(PKGS)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FAULT_FUZZTIME)
+
+# Every board kind's cost per event against wins only, same stream, same
+# redis-server, configurations alternating (issue 15; docs/scale.md has a
+# measured table). BENCH_EVENTS (200,000), BENCH_ROUNDS (3), BENCH_KINDS
+# (some configurations only), BENCH_PROFILE_DIR (CPU profiles, Redis command
+# counts per run).
+bench-kinds: redis-server ## cost of each board kind (value, periodic, segmented, elo, openskill, glicko2) vs wins only: entries/s, statsctl and redis CPU s, ratios
+	$(GO) test -run '^$$' -bench BenchmarkBoardKindCost -benchtime 1x -timeout 30m -v ./cmd/consume/
 
 bench-scale: ## combined consume rate of 1, 2 and 4 consumers on one redis-server and on a 3-master cluster (BENCH_EVENTS, default 1,000,000)
 	$(GO) test -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 60m -v ./cmd/consume/

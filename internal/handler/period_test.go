@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/varcade/statsctl/internal/event"
+	"github.com/varcade/statsctl/internal/gen"
 )
 
 func mustPeriod(t *testing.T, spec, zone string) Period {
@@ -129,4 +130,77 @@ func formatInt(n int64) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// TestLayeredIgnoresCheaply: an event the kind has no business with (most
+// of a stream) costs a periodic, split board what it costs the bare kind
+// (every kind is Selective): no event time, period id or segment is
+// worked out for it. The old Handle placed every event first (4 to 12
+// more allocations: the period id, the segment, the instance names).
+func TestLayeredIgnoresCheaply(t *testing.T) {
+	per := mustPeriod(t, "weekly", "Europe/Berlin")
+	ms := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC).UnixMilli()
+	ev := event.Event{ID: itoa(ms) + "-0", Fields: map[string]string{"product_id": "p", "type": "gameplay", "event_name": "select_weapon", "region": "eu", "user_id": "a"}}
+	for _, kind := range []Rebinder{Wins{Board: "wk"}, Elo{Board: "wk", K: 32}} {
+		h := NewLayered(Layered{Board: "wk", Kind: kind, Period: &per, Split: &Split{By: []string{"region"}, Values: []string{"eu"}}})
+		bare := kind.(Handler)
+		cost := func(h Handler) float64 {
+			return testing.AllocsPerRun(200, func() {
+				if st, ok := h.(Stateful); ok {
+					_ = st.Needs(ev)
+				}
+				if _, err := h.Handle(ev, NoValues{}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		if got, want := cost(h), cost(bare); got > want {
+			t.Errorf("%T: an ignored event costs the layered board %.0f allocations, the bare kind %.0f", kind, got, want)
+		}
+	}
+}
+
+// TestSelectiveIsTruthful: a kind's Counts says false only of events its
+// Handle returns nothing and no error for, over a generated stream with
+// broken lines, team results and value events (the layers skip what
+// Counts refuses, so a false "false" would drop a count or hide an
+// invalid event).
+func TestSelectiveIsTruthful(t *testing.T) {
+	kinds := []Handler{
+		Wins{Board: "w"}, Elo{Board: "e", K: 32}, Glicko2{Board: "g", Tau: 0.5}, NewOpenSkill("o"),
+		Value{Board: "v", Match: map[string]string{"type": "gameplay", "event_name": "progression"}, Player: "user_id", Field: "event_data", Op: OpSum},
+	}
+	var evs []event.Event
+	err := gen.Each(gen.Options{Games: 300, Players: 20, Seed: 7, BadEvery: 5}, func(f gen.Fields, raw string, _ bool) error {
+		m := map[string]string{}
+		for i := 0; i+1 < len(f); i += 2 {
+			m[f[i]] = f[i+1]
+		}
+		evs = append(evs, event.Event{ID: "1764500000000-0", Fields: m})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs = append(evs,
+		event.Event{Fields: map[string]string{"product_id": "p", "type": "match_over", "teams": `[["a","b"],["c"]]`, "ranks": "[1,2]"}},
+		event.Event{Fields: map[string]string{"product_id": "p", "type": "match_over", "teams": `[["a"]]`, "ranks": "[1]"}},
+		event.Event{Fields: map[string]string{"product_id": "p", "type": "game_over", "winner_id": "a"}},
+		event.Event{Fields: map[string]string{"product_id": "p", "type": "gameplay", "event_name": "progression", "user_id": "a", "event_data": "x"}})
+	for _, k := range kinds {
+		counted := 0
+		for _, ev := range evs {
+			ch, err := k.Handle(ev, NoValues{})
+			if k.(Selective).Counts(ev) {
+				counted++
+				continue
+			}
+			if err != nil || len(ch) != 0 {
+				t.Fatalf("%T.Counts(%v) is false but Handle gives %v, %v", k, ev.Fields, ch, err)
+			}
+		}
+		if counted == 0 || counted == len(evs) {
+			t.Errorf("%T counts %d of %d events: the stream does not test it", k, counted, len(evs))
+		}
+	}
 }

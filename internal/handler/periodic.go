@@ -38,6 +38,7 @@ type Where struct {
 	Period  string    // "" if not periodic
 	Start   time.Time // the period's start (zero if not periodic)
 	Segment string    // "" if not split
+	Time    int64     // the event's time in ms (0 if not periodic)
 }
 
 // Place decides the event's period and segment, or why it has none.
@@ -48,6 +49,7 @@ func (l Layered) Place(ev event.Event) (Where, error) {
 		if !ok {
 			return w, Invalidf(ReasonMissingTime, "board %s is %s: the event needs a time (a stream id, or a time/ts field in ms or RFC 3339)", l.Board, l.Period.Expr)
 		}
+		w.Time = ms
 		w.Start = l.Period.Start(time.UnixMilli(ms))
 		if w.Start.IsZero() {
 			return w, Invalidf(ReasonMissingTime, "board %s: no period of %q holds the event's time %d", l.Board, l.Period.Expr, ms)
@@ -65,8 +67,12 @@ func (l Layered) Place(ev event.Event) (Where, error) {
 }
 
 // Handle runs the kind on the event's instances. An event the kind has no
-// business with stays ignored even without a time or split field.
+// business with stays ignored even without a time or split field, and a
+// Selective kind's (most of a stream) is not even placed.
 func (l Layered) Handle(ev event.Event, cur Values) ([]Change, error) {
+	if sel, ok := l.Kind.(Selective); ok && !sel.Counts(ev) {
+		return nil, nil
+	}
 	w, err := l.Place(ev)
 	if err != nil {
 		// Only an event the board would count is refused for lacking a
@@ -89,7 +95,7 @@ func (l Layered) Handle(ev event.Event, cur Values) ([]Change, error) {
 	out := make([]Change, 0, 2+2*len(inner))
 	if l.Period != nil {
 		start = w.Start.UnixMilli()
-		ms, _ := EventTime(ev)
+		ms := w.Time
 		horizon := l.Period.Shift(w.Start, l.Period.Keep).UnixMilli()
 		cutoff := l.Period.Shift(w.Start, 1-l.Period.Keep).UnixMilli()
 		out = append(out, Change{Op: PeriodOpen, Board: base, Field: l.Board, Num: float64(start),
@@ -131,8 +137,12 @@ func (l Layered) Instances(ev event.Event) ([]string, error) {
 // per period): it names the rating state of every instance it touches.
 type statefulLayered struct{ Layered }
 
-// Needs names the kind's state on each of the event's instances.
+// Needs names the kind's state on each of the event's instances; an event
+// a Selective kind does not count is not placed (see Handle).
 func (s statefulLayered) Needs(ev event.Event) []Ref {
+	if sel, ok := s.Kind.(Selective); ok && !sel.Counts(ev) {
+		return nil
+	}
 	insts, err := s.Instances(ev)
 	if err != nil {
 		return nil // Handle refuses it, or ignores it

@@ -114,3 +114,36 @@ func sortedCopy(xs []string) []string {
 	}
 	return out
 }
+
+// TestFutureTimeInOpenedPeriod: the apply script checks an opened period
+// once per batch (its closed mark, the archive), but every event's own
+// time against the server clock: an event a few minutes ahead, in the
+// period an earlier event of the same batch opened, is still refused
+// future_time alone, and the events around it count.
+func TestFutureTimeInOpenedPeriod(t *testing.T) {
+	now := time.Now().UTC()
+	ahead := now.Add(3 * time.Minute)
+	if now.Month() != ahead.Month() {
+		t.Skip("the month ends within 3 minutes: the events would not share a period")
+	}
+	allBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		st := store.New(rdb, store.Options{Namespace: "ft"})
+		e := engine.New(registry(t, `
+products:
+  p:
+    boards:
+      - {name: wins, scorer: wins}
+      - {name: monthly, scorer: wins, period: monthly}
+`), st)
+		outs := apply(t, e, game(now, 0, "a", "b"), game(ahead, 0, "c", "d"), game(now, 1, "a", "d"))
+		if outs[0].Status != engine.Applied || outs[2].Status != engine.Applied {
+			t.Fatalf("events of now: %+v", outs)
+		}
+		if outs[1].Status != engine.Invalid || outs[1].Reason != handler.ReasonFutureTime {
+			t.Fatalf("an event 3 minutes ahead: %+v, want invalid %s", outs[1], handler.ReasonFutureTime)
+		}
+		if got, want := board(t, st, "monthly@"+now.Format("2006-01")), map[string]float64{"a": 2, "b": 0, "d": 0}; !reflect.DeepEqual(got, want) {
+			t.Errorf("monthly board %v, want %v", got, want)
+		}
+	})
+}

@@ -293,22 +293,29 @@ end
 -- trims: registry key -> {cutoff, lbPrefix, rtPrefix, suffix, closedKey},
 -- from the events applied; pend holds the current event's until it is.
 local trims, pend = {}, {}
-local function period(key, member, value)
-  local t = {}
-  for w in string.gmatch(value, '%S+') do t[#t + 1] = w end
-  local ck = KEYS[tonumber(t[1])]
+local function future(ms)
   if not nowms then
     local now = redis.call('TIME')
     nowms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
   end
-  if tonumber(t[5]) > nowms + 60000 then
-    return 'statsctl future_time: the event time ' .. t[5] .. ' ms is ahead of the server clock; check the sender\'s clock'
+  if tonumber(ms) > nowms + 60000 then
+    return 'statsctl future_time: the event time ' .. ms .. ' ms is ahead of the server clock; check the sender\'s clock'
   end
+  return nil
+end
+local function period(key, member, value)
   local oc = key .. '\0' .. member
   if okc[oc] then
-    pend[#pend + 1] = {key, tonumber(t[4]), t[6], t[7], t[8] or '', ck}
-    return nil
+    -- An applied event of this run opened the same instance: its checks
+    -- hold and its cutoff (the same: it depends on the period only) is in
+    -- trims already, so only this event's own time is left to check.
+    return future(string.match(value, '^%S+ %S+ %S+ %S+ (%S+)'))
   end
+  local t = {}
+  for w in string.gmatch(value, '%S+') do t[#t + 1] = w end
+  local ck = KEYS[tonumber(t[1])]
+  local fe = future(t[5])
+  if fe then return fe end
   local id = string.match(member, '@([^~]+)')
   local c = redis.pcall('HEXISTS', ck, id)
   if failed(c) then return c.err end
