@@ -12,9 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -177,17 +175,11 @@ func run(ctx context.Context, o *Options) error {
 			liveStatus(bg, f.IO.Err, cons, f.Now)
 		}()
 	}
-	if o.cpuProfile != "" {
-		pf, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cmdutil.StartCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	tuneGC(f)
 	closeDone := o.closing.start(bg, f, eng, cons, stream, log, &wg)
 	err = cons.Run(ctx)

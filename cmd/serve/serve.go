@@ -57,6 +57,7 @@ type Options struct {
 	shutdownTimeout time.Duration
 	readyTimeout    time.Duration
 	accessLog       bool
+	cpuProfile      string
 	logFormat       string
 }
 
@@ -125,6 +126,8 @@ or STATSCTL_WRITE_TOKEN.`,
 	fl.DurationVar(&o.saveInterval, "save-interval", 10*time.Second, "with the embedded store: how often to save a snapshot (also saved at shutdown)")
 	fl.DurationVar(&o.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 	fl.DurationVar(&o.readyTimeout, "ready-timeout", server.DefaultReadyTimeout, "how long /readyz waits for Redis")
+	fl.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the server's run to this file (for performance work)")
+	_ = fl.MarkHidden("cpu-profile")
 	fl.BoolVar(&o.accessLog, "access-log", true, "log one line per request to stderr (buffered, flushed every 100 ms)")
 	cmdutil.LogFormatFlag(c, &o.logFormat)
 	return c
@@ -252,7 +255,12 @@ func run(ctx context.Context, o *Options) error {
 		line += "; admin API enabled"
 	}
 	fmt.Fprintln(f.IO.Err, line)
+	stopProfile, err := cmdutil.StartCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	err = srv.Run(ctx, server.RunOptions{Listener: ln, Background: bg, ShutdownTimeout: o.shutdownTimeout, MaxConns: o.maxConns})
+	stopProfile()
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/redisconn"
 )
 
 // The old service's key layout (stats-tracker-contract.md, "Where the old
@@ -53,7 +54,6 @@ func (s source) cursor(ctx context.Context) (string, error) {
 // A stats key's product is after its last ':' (product ids have none; user
 // ids may).
 func (s source) products(ctx context.Context) (map[string]*legacyProduct, error) {
-	var mu sync.Mutex
 	out := map[string]*legacyProduct{}
 	get := func(p string) *legacyProduct {
 		lp := out[p]
@@ -63,40 +63,21 @@ func (s source) products(ctx context.Context) (map[string]*legacyProduct, error)
 		}
 		return lp
 	}
-	scan := func(ctx context.Context, c *redis.Client) error {
-		for _, pat := range []string{LegacyBoardPrefix + "*", LegacyStatsPrefix + "*"} {
-			iter := c.Scan(ctx, 0, pat, s.page).Iterator()
-			for iter.Next(ctx) {
-				k := iter.Val()
-				mu.Lock()
-				if p, ok := strings.CutPrefix(k, LegacyBoardPrefix); ok {
-					get(p).board = k
-				} else if rest, ok := strings.CutPrefix(k, LegacyStatsPrefix); ok {
-					if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-						get(rest[i+1:]).stats[rest[:i]] = k
-					} else {
-						get("").stats[rest] = k // no product at all: reported as bad
-					}
+	for _, pat := range []string{LegacyBoardPrefix + "*", LegacyStatsPrefix + "*"} {
+		err := redisconn.ScanKeys(ctx, s.rdb, pat, s.page, func(k string) {
+			if p, ok := strings.CutPrefix(k, LegacyBoardPrefix); ok {
+				get(p).board = k
+			} else if rest, ok := strings.CutPrefix(k, LegacyStatsPrefix); ok {
+				if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+					get(rest[i+1:]).stats[rest[:i]] = k
+				} else {
+					get("").stats[rest] = k // no product at all: reported as bad
 				}
-				mu.Unlock()
 			}
-			if err := iter.Err(); err != nil {
-				return err
-			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan the old service's keys (%s*, %s*): %w", LegacyBoardPrefix, LegacyStatsPrefix, err)
 		}
-		return nil
-	}
-	var err error
-	switch c := s.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		err = fmt.Errorf("client %T cannot scan", s.rdb)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("scan the old service's keys (%s*, %s*): %w", LegacyBoardPrefix, LegacyStatsPrefix, err)
 	}
 	return out, nil
 }

@@ -1,17 +1,16 @@
 package periodtest
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/store"
@@ -321,24 +320,5 @@ func compare(t *testing.T, st *store.Store, rdb redis.UniversalClient, m *model,
 }
 
 func allKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
-	var out []string
-	var mu sync.Mutex // ForEachMaster calls collect on every master at once
-	collect := func(c redis.Cmdable) error {
-		ks, err := c.Keys(ctx, pattern).Result()
-		mu.Lock()
-		out = append(out, ks...)
-		mu.Unlock()
-		return err
-	}
-	var err error
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx2 context.Context, c *redis.Client) error { return collect(c) })
-	} else {
-		err = collect(rdb)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(out)
-	return out
+	return e2etest.Keys(ctx, t, rdb, pattern)
 }

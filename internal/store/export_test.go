@@ -1,17 +1,16 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/store"
 	"github.com/varcade/statsctl/internal/storetest"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -153,24 +152,7 @@ func TestExportWrongType(t *testing.T) {
 func assertNoSnapshots(t *testing.T, rdb redis.UniversalClient, st *store.Store) {
 	t.Helper()
 	pattern := st.Keys().Board("p", store.ExportInstance("*", "*")) + "*"
-	var left []string
-	var mu sync.Mutex // ForEachMaster scans every master at once
-	scan := func(c redis.UniversalClient) error {
-		keys, _, err := c.Scan(ctx, 0, pattern, 1000).Result()
-		mu.Lock()
-		left = append(left, keys...)
-		mu.Unlock()
-		return err
-	}
-	var err error
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error { return scan(c) })
-	} else {
-		err = scan(rdb)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	left := e2etest.Keys(ctx, t, rdb, pattern)
 	if len(left) > 0 {
 		t.Errorf("export snapshots left behind: %v", left)
 	}

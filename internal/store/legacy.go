@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/varcade/statsctl/internal/redisconn"
 )
 
 //go:embed legacy.lua
@@ -53,32 +54,13 @@ func (s *Store) MigrationMarker(ctx context.Context, product string) (string, bo
 // namespace, on every master of a cluster), so an import can tell a product
 // that already has stats without a board from an empty one.
 func (s *Store) StatsHashCounts(ctx context.Context) (map[string]int64, error) {
-	var mu sync.Mutex
 	out := map[string]int64{}
 	prefix := s.keys.NS + ":{"
-	scan := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, escapeGlob(s.keys.NS)+":{*}:stats:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			k := strings.TrimPrefix(iter.Val(), prefix)
-			p, _, ok := strings.Cut(k, "}:stats:")
-			if !ok {
-				continue
-			}
-			mu.Lock()
+	err := redisconn.ScanKeys(ctx, s.rdb, escapeGlob(s.keys.NS)+":{*}:stats:*", 1000, func(k string) {
+		if p, _, ok := strings.Cut(strings.TrimPrefix(k, prefix), "}:stats:"); ok {
 			out[p]++
-			mu.Unlock()
 		}
-		return iter.Err()
-	}
-	var err error
-	switch c := s.rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		err = fmt.Errorf("client %T cannot scan", s.rdb)
-	}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("scan the stats of namespace %s: %w", s.keys.NS, err)
 	}
