@@ -89,7 +89,7 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 // a period published before is not published again). It returns the
 // standings and whether this call published them.
 func (c *Closer) Close(ctx context.Context, product string, l handler.Layered, period string) (store.Final, bool, error) {
-	f, err := Final(ctx, c.Store, product, l, period, true)
+	f, err := Final(ctx, c.Store, c.Registry.Lookup(product), product, l, period, true)
 	if err != nil {
 		return f, false, err
 	}
@@ -109,20 +109,22 @@ func (c *Closer) Close(ctx context.Context, product string, l handler.Layered, p
 
 // Final reads a period's standings: frozen first when freeze is set (the
 // close job), as they stand now otherwise (`statsctl standings` of an open
-// period).
-func Final(ctx context.Context, st *store.Store, product string, l handler.Layered, period string, freeze bool) (store.Final, error) {
+// period). They are ranked with the board's spec from prod (its order and
+// ties), as every other read of the board is, so an asc board's winners
+// are its lowest scores.
+func Final(ctx context.Context, st *store.Store, prod handler.Product, product string, l handler.Layered, period string, freeze bool) (store.Final, error) {
 	start, err := l.Period.ParseID(period)
 	if err != nil {
 		return store.Final{}, fmt.Errorf("standings of %s/%s: %w", product, l.Board, err)
 	}
 	f := store.Final{Product: product, Board: l.Board, Period: period,
 		Start: start.Format(time.RFC3339), End: l.Period.Next(start).Format(time.RFC3339)}
-	inst := handler.Instance(l.Board, period, "")
+	ref := store.RefOf(prod, product, handler.Instance(l.Board, period, ""))
 	if freeze {
-		f.Entries, f.Total, err = st.Freeze(ctx, product, l.Board, inst, period, l.Standings)
+		f.Entries, f.Total, err = st.Freeze(ctx, ref, l.Board, period, l.Standings)
 	} else {
 		var p store.Page
-		p, err = st.Top(ctx, store.BoardRef{Product: product, Instance: inst}, 0, int64(l.Standings))
+		p, err = st.Top(ctx, ref, 0, int64(l.Standings))
 		f.Entries, f.Total = p.Entries, p.Total
 	}
 	return f, err
