@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
 )
@@ -39,8 +40,9 @@ func Due(end time.Time, grace time.Duration, now, watermark time.Time) bool {
 	return !now.Before(at) && !watermark.Before(at)
 }
 
-// Pass closes every due period of every configured product's periodic
-// boards with standings, and returns how many it published.
+// Pass closes every due period of the periodic boards with standings of
+// every configured product and of every product with data that uses the
+// default: product's boards, and returns how many it published.
 func (c *Closer) Pass(ctx context.Context) (int, error) {
 	now := time.Now
 	if c.Now != nil {
@@ -53,13 +55,16 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("closing periods: %w", err)
 		}
 	}
+	// An unreadable products set does not hold up the configured
+	// products: they are closed, and the error is returned after.
+	products, listErr := c.products(ctx)
 	published := 0
-	for _, product := range c.Registry.Known() {
+	for _, product := range products {
 		for _, b := range c.Registry.Lookup(product).Boards {
-			l, ok := handler.LayersOf(b.Scorer)
-			if !ok || l.Period == nil || l.Standings <= 0 {
+			if !closes(b) {
 				continue
 			}
+			l, _ := handler.LayersOf(b.Scorer)
 			infos, err := c.Store.Instances(ctx, product, b.Name)
 			if err != nil {
 				return published, err
@@ -82,7 +87,48 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	if listErr != nil {
+		return published, fmt.Errorf("closing periods of the products on the default: product's boards: %w", listErr)
+	}
 	return published, nil
+}
+
+// closes reports whether b is a periodic board that publishes standings.
+func closes(b handler.Board) bool {
+	l, ok := handler.LayersOf(b.Scorer)
+	return ok && l.Period != nil && l.Standings > 0
+}
+
+// products lists the products whose periods a pass closes: the configured
+// ones with periodic boards, and, when the default: product has a periodic
+// board with standings, every other product with data. Those are read from
+// the store's products set (one SMEMBERS per pass, no keyspace scan): the
+// store adds a product to it before applying its first batch, so no
+// product with a period to close is missing from it.
+func (c *Closer) products(ctx context.Context) ([]string, error) {
+	known := c.Registry.Known()
+	fallback := false
+	for _, b := range c.Registry.Fallback().Boards {
+		fallback = fallback || closes(b)
+	}
+	if !fallback {
+		return known, nil
+	}
+	all, err := c.Store.Products(ctx)
+	if err != nil {
+		return known, err
+	}
+	isKnown := make(map[string]bool, len(known))
+	for _, p := range known {
+		isKnown[p] = true
+	}
+	out := known
+	for _, p := range all {
+		if !isKnown[p] && event.CheckProduct(p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // Close freezes one period of a board and publishes its standings (once:
