@@ -129,8 +129,11 @@ func run(ctx context.Context, o *Options) error {
 	if res.Unreadable > 0 {
 		unreadable = fmt.Sprintf("; skipped %s (product unknown)", cmdutil.Plural(res.Unreadable, "unreadable line", "unreadable lines"))
 	}
-	fmt.Fprintf(o.IO.Out, "rebuilt %s/%s: %s on the board; replayed %s%s\n", o.Product, board,
-		cmdutil.Plural(res.Players, "player", "players"), res.Replayed, unreadable)
+	size := cmdutil.Plural(res.Players, "player", "players") + " on the board"
+	if l, ok := reg.Lookup(o.Product).Layers(board); ok && (l.Period != nil || l.Split != nil) {
+		size = cmdutil.Plural(res.Instances, "instance", "instances") + " (periods and segments)"
+	}
+	fmt.Fprintf(o.IO.Out, "rebuilt %s/%s: %s; replayed %s%s\n", o.Product, board, size, res.Replayed, unreadable)
 	return nil
 }
 

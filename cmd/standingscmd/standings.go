@@ -79,7 +79,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	f, err := standings.Final(ctx, st, o.Product, l, ch.Period, false)
+	f, err := standings.Final(ctx, st, reg.Lookup(o.Product), o.Product, l, ch.Period, false)
 	if err != nil {
 		return err
 	}

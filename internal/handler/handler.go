@@ -393,6 +393,10 @@ func (r *Registry) Lookup(product string) Product {
 	return r.fallback
 }
 
+// Fallback is the product unknown ids use (the config's default:), for
+// jobs that must reach those products too (closing their periods).
+func (r *Registry) Fallback() Product { return r.fallback }
+
 // Known lists the products registered explicitly, sorted.
 func (r *Registry) Known() []string {
 	out := make([]string, 0, len(r.products))

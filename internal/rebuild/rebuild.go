@@ -38,8 +38,12 @@ type Options struct {
 
 // Result is what a rebuild did, for the caller to report.
 type Result struct {
-	// Players is how many players the board holds after the swap.
+	// Players is how many players the board holds after the swap (an
+	// all-time unsplit board; 0 for a periodic or split one).
 	Players int64
+	// Instances is how many instances (periods x segments) a periodic or
+	// split board has after the swap.
+	Instances int64
 	// Replayed counts the product's events by outcome.
 	Replayed *engine.Summary
 	// Unreadable counts history lines that could not be decoded: they name
@@ -47,8 +51,11 @@ type Result struct {
 	Unreadable int64
 }
 
-// Run rebuilds o.Board of o.Product from o.History and swaps it in. On
-// error the live board is as it was; scratch keys are dropped either way.
+// Run rebuilds o.Board of o.Product from o.History and swaps it in, every
+// period and segment of it: each event goes to the period it happened in,
+// retention and segment bounds apply as on a live replay, and a live
+// instance the history does not produce is removed. On error the live
+// board is as it was; scratch keys are dropped either way.
 func Run(ctx context.Context, o Options) (Result, error) {
 	var only handler.Board
 	found := false
@@ -60,17 +67,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if !found {
 		return Result{}, fmt.Errorf("rebuild: product %s has no board %q", o.Product, o.Board)
 	}
-	if _, layered := handler.LayersOf(only.Scorer); layered {
-		// Its instances are many keys named by the events; the swap below
-		// knows one board key per board.
-		return Result{}, fmt.Errorf("rebuild: board %s of %s is periodic or split, which rebuild cannot swap in yet; "+
-			"replay its history with consume or track into a fresh namespace instead", o.Board, o.Product)
-	}
-	// The rebuild runs the board's scorer alone: stats and other boards
-	// must not count history a second time.
-	single := handler.Product{Boards: []handler.Board{only}}
-	reg := handler.NewRegistry(single)
-	if err := reg.Register(o.Product, single); err != nil {
+	_, layered := handler.LayersOf(only.Scorer)
+	// The replay runs every board of the product, into scratch keys: an
+	// event another board refuses (its period expired, a segment beyond
+	// max_segments, no time) is refused whole, as on the live run, so the
+	// rebuilt board is what a fresh replay of the product gives it. Only
+	// o.Board is swapped in; the others' scratch keys are dropped. Stats
+	// are not run: they must not count history a second time.
+	referees := handler.Product{Boards: o.Registry.Lookup(o.Product).Boards}
+	reg := handler.NewRegistry(referees)
+	if err := reg.Register(o.Product, referees); err != nil {
 		return Result{}, fmt.Errorf("rebuild %s/%s: %w", o.Product, o.Board, err)
 	}
 	now, warn, batch := o.Now, o.Warn, o.BatchSize
@@ -98,14 +104,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		cleanup()
 		return Result{}, fmt.Errorf("rebuild %s/%s (live board untouched): %w", o.Product, o.Board, err)
 	}
-	if err := live.SwapIn(ctx, o.Product, scratch, []string{o.Board}); err != nil {
+	if err := live.SwapIn(ctx, o.Product, scratch, o.Board); err != nil {
 		cleanup()
 		return Result{}, err
 	}
 	cleanup()
-	n, err := live.BoardSize(ctx, o.Product, o.Board)
-	if err != nil {
+	res := Result{Replayed: sum, Unreadable: fs.unreadable}
+	if layered {
+		infos, err := live.Instances(ctx, o.Product, o.Board)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Instances = int64(len(infos))
+		return res, nil
+	}
+	if res.Players, err = live.BoardSize(ctx, o.Product, o.Board); err != nil {
 		return Result{}, err
 	}
-	return Result{Players: n, Replayed: sum, Unreadable: fs.unreadable}, nil
+	return res, nil
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/handler"
 	"github.com/varcade/statsctl/internal/store"
 )
@@ -39,8 +40,9 @@ func Due(end time.Time, grace time.Duration, now, watermark time.Time) bool {
 	return !now.Before(at) && !watermark.Before(at)
 }
 
-// Pass closes every due period of every configured product's periodic
-// boards with standings, and returns how many it published.
+// Pass closes every due period of the periodic boards with standings of
+// every configured product and of every product with data that uses the
+// default: product's boards, and returns how many it published.
 func (c *Closer) Pass(ctx context.Context) (int, error) {
 	now := time.Now
 	if c.Now != nil {
@@ -53,13 +55,16 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("closing periods: %w", err)
 		}
 	}
+	// An unreadable products set does not hold up the configured
+	// products: they are closed, and the error is returned after.
+	products, listErr := c.products(ctx)
 	published := 0
-	for _, product := range c.Registry.Known() {
+	for _, product := range products {
 		for _, b := range c.Registry.Lookup(product).Boards {
-			l, ok := handler.LayersOf(b.Scorer)
-			if !ok || l.Period == nil || l.Standings <= 0 {
+			if !closes(b) {
 				continue
 			}
+			l, _ := handler.LayersOf(b.Scorer)
 			infos, err := c.Store.Instances(ctx, product, b.Name)
 			if err != nil {
 				return published, err
@@ -82,14 +87,55 @@ func (c *Closer) Pass(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	if listErr != nil {
+		return published, fmt.Errorf("closing periods of the products on the default: product's boards: %w", listErr)
+	}
 	return published, nil
+}
+
+// closes reports whether b is a periodic board that publishes standings.
+func closes(b handler.Board) bool {
+	l, ok := handler.LayersOf(b.Scorer)
+	return ok && l.Period != nil && l.Standings > 0
+}
+
+// products lists the products whose periods a pass closes: the configured
+// ones with periodic boards, and, when the default: product has a periodic
+// board with standings, every other product with data. Those are read from
+// the store's products set (one SMEMBERS per pass, no keyspace scan): the
+// store adds a product to it before applying its first batch, so no
+// product with a period to close is missing from it.
+func (c *Closer) products(ctx context.Context) ([]string, error) {
+	known := c.Registry.Known()
+	fallback := false
+	for _, b := range c.Registry.Fallback().Boards {
+		fallback = fallback || closes(b)
+	}
+	if !fallback {
+		return known, nil
+	}
+	all, err := c.Store.Products(ctx)
+	if err != nil {
+		return known, err
+	}
+	isKnown := make(map[string]bool, len(known))
+	for _, p := range known {
+		isKnown[p] = true
+	}
+	out := known
+	for _, p := range all {
+		if !isKnown[p] && event.CheckProduct(p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // Close freezes one period of a board and publishes its standings (once:
 // a period published before is not published again). It returns the
 // standings and whether this call published them.
 func (c *Closer) Close(ctx context.Context, product string, l handler.Layered, period string) (store.Final, bool, error) {
-	f, err := Final(ctx, c.Store, product, l, period, true)
+	f, err := Final(ctx, c.Store, c.Registry.Lookup(product), product, l, period, true)
 	if err != nil {
 		return f, false, err
 	}
@@ -109,20 +155,22 @@ func (c *Closer) Close(ctx context.Context, product string, l handler.Layered, p
 
 // Final reads a period's standings: frozen first when freeze is set (the
 // close job), as they stand now otherwise (`statsctl standings` of an open
-// period).
-func Final(ctx context.Context, st *store.Store, product string, l handler.Layered, period string, freeze bool) (store.Final, error) {
+// period). They are ranked with the board's spec from prod (its order and
+// ties), as every other read of the board is, so an asc board's winners
+// are its lowest scores.
+func Final(ctx context.Context, st *store.Store, prod handler.Product, product string, l handler.Layered, period string, freeze bool) (store.Final, error) {
 	start, err := l.Period.ParseID(period)
 	if err != nil {
 		return store.Final{}, fmt.Errorf("standings of %s/%s: %w", product, l.Board, err)
 	}
 	f := store.Final{Product: product, Board: l.Board, Period: period,
 		Start: start.Format(time.RFC3339), End: l.Period.Next(start).Format(time.RFC3339)}
-	inst := handler.Instance(l.Board, period, "")
+	ref := store.RefOf(prod, product, handler.Instance(l.Board, period, ""))
 	if freeze {
-		f.Entries, f.Total, err = st.Freeze(ctx, product, l.Board, inst, period, l.Standings)
+		f.Entries, f.Total, err = st.Freeze(ctx, ref, l.Board, period, l.Standings)
 	} else {
 		var p store.Page
-		p, err = st.Top(ctx, store.BoardRef{Product: product, Instance: inst}, 0, int64(l.Standings))
+		p, err = st.Top(ctx, ref, 0, int64(l.Standings))
 		f.Entries, f.Total = p.Entries, p.Total
 	}
 	return f, err

@@ -69,7 +69,7 @@ func TestCloseExactlyOnce(t *testing.T) {
 		}
 		// A closer that froze W12 and died before publishing.
 		l, _ := reg.Lookup("p").Layers("wk")
-		if _, _, err := st.Freeze(ctx, "p", "wk", "wk@2026-W12", "2026-W12", 2); err != nil {
+		if _, _, err := st.Freeze(ctx, store.RefOf(reg.Lookup("p"), "p", "wk@2026-W12"), "wk", "2026-W12", 2); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -117,7 +117,7 @@ func TestCloseExactlyOnce(t *testing.T) {
 		if err != nil || outs[0].Reason != handler.ReasonPeriodClosed {
 			t.Errorf("late event of a closed period: %+v %v", outs, err)
 		}
-		f, err := standings.Final(ctx, st, "p", l, "2026-W12", false)
+		f, err := standings.Final(ctx, st, reg.Lookup("p"), "p", l, "2026-W12", false)
 		if err != nil || store.EntriesJSON(f.Entries) != `[{"rank":1,"user_id":"a","score":2},{"rank":2,"user_id":"c","score":1}]` {
 			t.Errorf("on-demand standings %+v %v", f, err)
 		}

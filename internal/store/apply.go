@@ -142,13 +142,18 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 	}
 	newProducts := s.unknownProducts(products)
 	cmds := make([]*redis.Cmd, len(calls))
-	var sadd *redis.IntCmd
+	if len(newProducts) > 0 {
+		// Before the batch, in its own round trip (once per product and
+		// store): every product with data is then in the set, whatever
+		// fails next, so the close job can find the products that use the
+		// default product's periodic boards (internal/standings).
+		if err := s.rdb.SAdd(ctx, s.keys.Products(), newProducts...).Err(); err != nil {
+			return res, fmt.Errorf("record products %v in %s (nothing applied; it must be a set, so delete it if something else wrote it): %w", newProducts, s.keys.Products(), err)
+		}
+	}
 	// Pipelined's own error is only the first failed command; each command
 	// is checked below, so it is not needed here.
 	_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		if len(newProducts) > 0 {
-			sadd = pipe.SAdd(ctx, s.keys.Products(), newProducts...)
-		}
 		for i, c := range calls {
 			cmds[i] = s.apply.EvalSha(ctx, pipe, c.keys, c.args...)
 		}
@@ -177,7 +182,7 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 	for i, c := range calls {
 		names[i] = c.product
 	}
-	if err := batchError(sadd, cmds, names); err != nil {
+	if err := batchError(cmds, names); err != nil {
 		return res, err
 	}
 	for i, cmd := range cmds {
@@ -193,7 +198,7 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 // batchError sums up what failed in an Apply as one line: products that
 // failed the same way are listed together (a node that is down fails all of
 // its products alike). The first error stays wrapped for errors.Is/As.
-func batchError(sadd *redis.IntCmd, cmds []*redis.Cmd, products []string) error {
+func batchError(cmds []*redis.Cmd, products []string) error {
 	var first error
 	var msgs []string
 	byMsg := map[string][]string{}
@@ -206,9 +211,6 @@ func batchError(sadd *redis.IntCmd, cmds []*redis.Cmd, products []string) error 
 			msgs = append(msgs, m)
 		}
 		byMsg[m] = append(byMsg[m], what)
-	}
-	if sadd != nil && sadd.Err() != nil {
-		add("products set", sadd.Err())
 	}
 	for i, cmd := range cmds {
 		if cmd.Err() != nil {

@@ -190,7 +190,7 @@ func (s *Store) BoardSizes(ctx context.Context, boards []BoardID) ([]int64, erro
 func (s *Store) Products(ctx context.Context) ([]string, error) {
 	ps, err := s.rdb.SMembers(ctx, s.keys.Products()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list products: %w", err)
+		return nil, fmt.Errorf("list products (set %s; delete it if something else wrote it): %w", s.keys.Products(), err)
 	}
 	sort.Strings(ps)
 	return ps, nil

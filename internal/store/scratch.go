@@ -25,27 +25,24 @@ func (s *Store) Scratch(suffix string) *Store {
 //go:embed swap.lua
 var swapSrc string
 
-// SwapIn replaces the live boards (sorted set and rating state) of a
-// product with their copies under the scratch suffix, atomically in one
-// script: readers see the old boards or the new ones, never a mix.
-func (s *Store) SwapIn(ctx context.Context, product, scratch string, boards []string) error {
+// SwapIn replaces a product's live board, every instance of it (the
+// board itself and every member of its scratch and live registries: each
+// instance's sorted set, rating state, tie-break and metadata keys, see
+// store.BoardKeys), and its registry with their copies under the scratch
+// suffix, atomically in one script in the product's slot: readers see the
+// old board or the new one, never a mix. A live instance the scratch copy
+// lacks is deleted. The board's closed periods stay as they are, and
+// players' history keys are not touched (a rebuild does not rewrite
+// history).
+func (s *Store) SwapIn(ctx context.Context, product, scratch, board string) error {
 	if scratch == "" {
-		return fmt.Errorf("swap boards of %s: empty scratch suffix", product)
+		return fmt.Errorf("swap board %s of %s: empty scratch suffix", board, product)
 	}
-	sort.Strings(boards)
 	tmp := Keys{NS: s.keys.NS, Scratch: scratch}
 	live := Keys{NS: s.keys.NS}
-	var keys []string
-	for _, b := range boards {
-		keys = append(keys, tmp.Board(product, b), live.Board(product, b),
-			tmp.RatingState(product, b), live.RatingState(product, b),
-			// A value board's tie-break and metadata (issue 11) go with it.
-			tmp.TieSet(product, b), live.TieSet(product, b),
-			tmp.TieOf(product, b), live.TieOf(product, b),
-			tmp.Meta(product, b), live.Meta(product, b))
-	}
-	if err := s.swap.Run(ctx, s.rdb, keys).Err(); err != nil {
-		return fmt.Errorf("swap rebuilt boards %v of %s in: %w", boards, product, err)
+	keys := []string{tmp.Instances(product, board), live.Instances(product, board)}
+	if err := s.swap.Run(ctx, s.rdb, keys, live.tag(product)+"lb:", live.tag(product)+"rt:", scratch, board).Err(); err != nil {
+		return fmt.Errorf("swap rebuilt board %s of %s in: %w", board, product, err)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestScratchDropsWhatItWrote(t *testing.T) {
 		if len(scratch) != 3 { // the wins board and two marker buckets
 			t.Fatalf("scratch keys %v, want a board and two marker buckets", scratch)
 		}
-		if err := live.SwapIn(ctx, "p", ".rb1", []string{"wins"}); err != nil {
+		if err := live.SwapIn(ctx, "p", ".rb1", "wins"); err != nil {
 			t.Fatal(err)
 		}
 		if err := tmp.DropScratch(ctx); err != nil {

@@ -31,32 +31,27 @@ type Final struct {
 }
 
 // Freeze closes a period of a board (the apply script refuses its later
-// events from then on) and returns its top n. It is idempotent, so a closer
-// that crashed after it can simply run it again.
-func (s *Store) Freeze(ctx context.Context, product, board, instance, period string, n int) ([]Entry, int64, error) {
-	v, err := standingsScript.Run(ctx, s.rdb, []string{s.keys.Closed(product, board), s.keys.Board(product, instance)}, "freeze", period, n).Slice()
-	if err != nil {
-		return nil, 0, fmt.Errorf("close period %s of %s/%s: %w", period, product, board, err)
+// events from then on) and returns its top n, ranked for ref's spec like
+// every read of the board (Top: an asc board lowest first, a ties: first
+// board by who reached the score first). It is idempotent, so a closer
+// that crashed after it can simply run it again: once the mark is set the
+// board no longer changes, so the read after it is the final standings.
+func (s *Store) Freeze(ctx context.Context, ref BoardRef, board, period string, n int) ([]Entry, int64, error) {
+	if err := standingsScript.Run(ctx, s.rdb, []string{s.keys.Closed(ref.Product, board), s.keys.Board(ref.Product, ref.Instance)}, "freeze", period).Err(); err != nil {
+		return nil, 0, fmt.Errorf("close period %s of %s/%s: %w", period, ref.Product, board, err)
 	}
-	es, err := rankPairs(v[1:])
-	return es, toInt(v[0]), err
-}
-
-// rankPairs ranks member/score pairs from the top: ties share a rank.
-func rankPairs(v []any) ([]Entry, error) {
-	out := make([]Entry, 0, len(v)/2)
-	for i := 0; i+1 < len(v); i += 2 {
-		sc, err := parseScore(v[i+1])
+	if n <= 0 {
+		total, err := s.rdb.ZCard(ctx, s.keys.Board(ref.Product, ref.Instance)).Result()
 		if err != nil {
-			return nil, err
+			return nil, 0, fmt.Errorf("standings of %s/%s %s: %w", ref.Product, board, period, err)
 		}
-		rank := int64(len(out)) + 1
-		if n := len(out); n > 0 && out[n-1].Score == sc {
-			rank = out[n-1].Rank
-		}
-		out = append(out, Entry{Rank: rank, UserID: fmt.Sprint(v[i]), Score: sc})
+		return nil, total, nil
 	}
-	return out, nil
+	p, err := s.Top(ctx, ref, 0, int64(n))
+	if err != nil {
+		return nil, 0, fmt.Errorf("standings of %s/%s %s: %w", ref.Product, board, period, err)
+	}
+	return p.Entries, p.Total, nil
 }
 
 // StandingsMarker is the hash that records which periods were published
@@ -81,7 +76,11 @@ type finalEntryJSON struct {
 func EntriesJSON(es []Entry) string {
 	out := make([]finalEntryJSON, len(es))
 	for i, e := range es {
-		out[i] = finalEntryJSON{e.Rank, e.UserID, json.Number(FormatScore(e.Score))}
+		score := e.Value // a value board's exact text
+		if score == "" {
+			score = FormatScore(e.Score)
+		}
+		out[i] = finalEntryJSON{e.Rank, e.UserID, json.Number(score)}
 	}
 	b, _ := json.Marshal(out) // finite scores only: boards never hold inf from statsctl's ops
 	return string(b)

@@ -1,9 +1,10 @@
 -- Standings of a period (statsctl standings, the close job).
--- freeze: KEYS[1] closed-periods hash, KEYS[2] the period's board key;
---   ARGV[1] 'freeze', ARGV[2] period id, ARGV[3] n. Marks the period closed
---   (HSET, so the apply script refuses its later events) and returns its
---   final top n: {total, member1, score1, ...}. Idempotent: once closed the
---   board no longer changes, so a second run returns the same standings.
+-- freeze: KEYS[1] closed-periods hash, KEYS[2] the period's board key (in
+--   the same slot; names it for the cluster); ARGV[1] 'freeze', ARGV[2]
+--   period id. Marks the period closed (HSET, so the apply script refuses
+--   its later events); the caller then reads the top n through read.lua,
+--   ranked for the board's order and ties. Idempotent: once closed the
+--   board no longer changes, so a second run reads the same standings.
 -- publish: KEYS[1] outbound stream, KEYS[2] its published-marker hash (same
 --   slot); ARGV[1] 'publish', ARGV[2] marker field, ARGV[3..] the entry's
 --   field/value pairs. XADDs the entry and records its id under the field,
@@ -12,13 +13,7 @@
 --   through any crash each period is published exactly once.
 if ARGV[1] == 'freeze' then
   redis.call('HSET', KEYS[1], ARGV[2], 1)
-  local n = tonumber(ARGV[3])
-  local out = {redis.call('ZCARD', KEYS[2])}
-  if n > 0 then
-    local items = redis.call('ZREVRANGE', KEYS[2], 0, n - 1, 'WITHSCORES')
-    for j = 1, #items do out[#out + 1] = items[j] end
-  end
-  return out
+  return 1
 elseif ARGV[1] == 'publish' then
   local had = redis.call('HGET', KEYS[2], ARGV[2])
   if had then return {0, had} end
