@@ -193,9 +193,9 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	who := store.Who{Actor: o.Actor, Reason: o.Reason, Via: "cli"}
-	cols := []string{"product_id", "user_id", "board_entries", "rating_states", "stats_erased", "ban_changed"}
+	cols := []string{"product_id", "user_id", "board_entries", "rating_states", "stats_erased", "history_erased", "ban_changed"}
 	row := func(a store.PlayerAction) []any {
-		return []any{a.Product, o.User, a.BoardEntries, a.RatingStates, a.StatsErased, a.BanChanged}
+		return []any{a.Product, o.User, a.BoardEntries, a.RatingStates, a.StatsErased, a.HistoryErased, a.BanChanged}
 	}
 	var a store.PlayerAction
 	switch o.Action {

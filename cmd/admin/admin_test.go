@@ -16,7 +16,7 @@ func TestAdminCommands(t *testing.T) {
 		cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "record", "exrps", g[0], g[1]))
 	}
 	r := cmdtest.MustOK(t, cmdtest.Run(t, env, nil, "admin", "ban", "exrps", "u4", "--reason", "aimbot", "-o", "json"))
-	if strings.TrimSpace(r.Out) != `[{"product_id":"exrps","user_id":"u4","board_entries":1,"rating_states":0,"stats_erased":false,"ban_changed":true}]` {
+	if strings.TrimSpace(r.Out) != `[{"product_id":"exrps","user_id":"u4","board_entries":1,"rating_states":0,"stats_erased":false,"history_erased":0,"ban_changed":true}]` {
 		t.Fatalf("ban: %s", r.Out)
 	}
 	if r := cmdtest.Run(t, env, nil, "record", "exrps", "u4", "u1"); r.Code != 1 || !strings.Contains(r.Err, "u4 is banned from exrps") {

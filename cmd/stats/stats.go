@@ -4,6 +4,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,19 +23,22 @@ type Options struct {
 	Store         func(context.Context) (*store.Store, error)
 	RenderOptions func() (render.Options, error)
 	WantsTable    func() bool
+	Now           func() time.Time
 
 	Product string
 	User    string
 
-	// History and Board are --history [--board B] (history.go).
+	// History, Board and Segment are --history [--board B] [--segment
+	// k=v] (history.go).
 	History bool
 	Board   string
+	Segment string
 }
 
 // NewCmd builds the command. runF, when not nil, runs instead of the
 // query with the parsed options (for tests); root.go passes nil.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable}
+	o := &Options{IO: f.IO, Registry: f.Registry, Store: f.Store, RenderOptions: f.RenderOptions, WantsTable: f.WantsTable, Now: f.Now}
 	c := &cobra.Command{
 		Use:   "stats PRODUCT USER",
 		Short: "Show a player's statistics in a product",
@@ -44,7 +48,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Example: `  statsctl stats exrps u1
   statsctl stats exrps u1 -o json
   statsctl stats exrps u1 --history
-  statsctl stats exrps u1 --history --board elo -o csv`,
+  statsctl stats exrps u1 --history --board elo -o csv
+  statsctl stats exrps u1 --history --board weekly`,
 		Args:              cmdutil.ExactArgs(2, "PRODUCT USER"),
 		ValidArgsFunction: cmdutil.CompleteProducts(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -55,8 +60,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 			if err := cmdutil.CheckUser(o.User); err != nil {
 				return err
 			}
-			if o.Board != "" && !o.History {
-				return cmdutil.UsageErrorf("--board needs --history (stats are per product, not per board)")
+			if (o.Board != "" || o.Segment != "") && !o.History {
+				return cmdutil.UsageErrorf("--board and --segment need --history (stats are per product, not per board)")
 			}
 			if runF != nil {
 				return runF(c.Context(), o)

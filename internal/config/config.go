@@ -390,9 +390,9 @@ func (p *parser) board(n *yaml.Node, product string) (handler.Board, bool) {
 	if v, ok := f[historyKey]; ok {
 		board.History = p.history(v, what)
 		if _, periodic := f["period"]; periodic && scorer != "glicko2" {
-			// History keys are per player and instance; the period trim
-			// does not reach them yet, so expired periods would keep them.
-			p.errorf(v, "%s: history: is not kept for periodic boards yet (expired periods would keep their players' history forever); keep history on the all-time board", what)
+			// A periodic board's history is derived from its kept
+			// instances (store.PeriodHistory); nothing is written for it.
+			p.errorf(v, "%s: a periodic board takes no history: setting; its history is each player's rank in every kept period, derived from the periods themselves (statsctl stats P U --history --board B); per-game points belong on the all-time board: put history: there", what)
 		}
 	}
 	return board, len(p.errs) == before

@@ -74,7 +74,7 @@ func TestBadConfigsNameLineAndReason(t *testing.T) {
 	cases := []struct{ name, text, want string }{
 		{"syntax", "products:\n  exrps: [\n", "x.yaml: "},
 		{"unknown key", "products:\n  exrps:\n    boards:\n      - {name: wins, scorer: wins}\n    colour: red\n", "x.yaml:5: unknown key \"colour\" in product exrps"},
-		{"history on a periodic board", "products:\n  exrps:\n    boards:\n      - name: weekly\n        scorer: wins\n        period: weekly\n        history: {points: 10}\n", "x.yaml:7: product exrps board weekly: history: is not kept for periodic boards yet"},
+		{"history on a periodic board", "products:\n  exrps:\n    boards:\n      - name: weekly\n        scorer: wins\n        period: weekly\n        history: {points: 10}\n", "x.yaml:7: product exrps board weekly: a periodic board takes no history: setting; its history is each player's rank in every kept period, derived"},
 		{"unknown scorer", "products:\n  exrps:\n    boards:\n      - name: elo\n        scorer: eol\n", "x.yaml:4: product exrps: unknown scorer \"eol\" (want wins, elo, glicko2, openskill or value)"},
 		{"bad k", "products:\n  p:\n    boards:\n      - name: elo\n        scorer: elo\n        k: lots\n", "x.yaml:6: product p board elo k (a number, or fide) must be a number"},
 		{"param of other scorer", "products:\n  p:\n    boards:\n      - name: elo\n        scorer: elo\n        tau: 0.5\n", "x.yaml:6: unknown key \"tau\" in product p board"},

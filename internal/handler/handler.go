@@ -37,8 +37,7 @@ const (
 	StateSet
 	// HistoryPoint records the player's current score on Board (after the
 	// event's earlier changes) in their history at Int (event time, Unix
-	// ms; 0 = the store's clock), kind Str, within History's bounds; a
-	// period_close point carries the rank in Num (history.go).
+	// ms; 0 = the store's clock), within History's bounds (history.go).
 	HistoryPoint
 	// PeriodOpen registers a period instance (Board) of board Field in the
 	// board's instance registry at its start (Num, ms), after the apply

@@ -23,15 +23,6 @@ const (
 	MaxHistoryPoints     = 10000
 )
 
-// Kinds of history point (Change.Str of a HistoryPoint change, and the
-// "kind" of a stored point). A game point is the score after a game; a
-// period_close point is the score and rank a player closed a period with,
-// which the period-close writer records through the same op.
-const (
-	HistoryGame        = "game"
-	HistoryPeriodClose = "period_close"
-)
-
 // On reports whether the board keeps history.
 func (h History) On() bool { return h.Points > 0 }
 
@@ -62,16 +53,9 @@ func (h History) HistoryPoints(ev event.Event, changes []Change) []Change {
 			continue
 		}
 		seen[r] = true
-		out = append(out, Change{Op: HistoryPoint, Board: c.Board, User: c.User, Int: at, Str: HistoryGame, History: h})
+		out = append(out, Change{Op: HistoryPoint, Board: c.Board, User: c.User, Int: at, History: h})
 	}
 	return out
-}
-
-// PeriodClosePoint is the change the period-close writer applies (through
-// store.Apply, in the script that writes the close) to put a player's final
-// rank of a closed instance into their history next to their game points.
-func PeriodClosePoint(instance, user string, closedAt int64, rank int64, h History) Change {
-	return Change{Op: HistoryPoint, Board: instance, User: user, Int: closedAt, Num: float64(rank), Str: HistoryPeriodClose, History: h}
 }
 
 // KeepsHistory reports whether the product's board keeps history, so the

@@ -25,16 +25,14 @@ const (
 	colorCaption  = "245"
 )
 
-// History writes a player's history on one board (oldest point first) in
-// opts.Format.
+// History writes a player's history on one all-time board (the score
+// after each game, oldest point first) in opts.Format.
 //
 // Table: a title line, an asciigraph line chart of the scores (one column
 // per point up to 64, interpolated beyond), the first and last point's
-// times under it, and one line per period close (rank and score); styled
-// with lipgloss when opts.Color. JSON: an array of {"at","at_ms","score",
-// "kind"} objects, "rank" too for period_close points ([] when empty). CSV:
-// header at,at_ms,score,kind,rank. Times are UTC, RFC 3339 with
-// milliseconds.
+// times under it; styled with lipgloss when opts.Color. JSON: an array of
+// {"at","at_ms","score"} objects ([] when empty). CSV: header
+// at,at_ms,score. Times are UTC, RFC 3339 with milliseconds.
 func History(w io.Writer, title string, points []store.Point, opts Options) error {
 	f, err := opts.format()
 	if err != nil {
@@ -52,12 +50,10 @@ func History(w io.Writer, title string, points []store.Point, opts Options) erro
 			At    string      `json:"at"`
 			AtMS  int64       `json:"at_ms"`
 			Score json.Number `json:"score"`
-			Kind  string      `json:"kind"`
-			Rank  int64       `json:"rank,omitempty"`
 		}
 		out := make([]jsonPoint, 0, len(points))
 		for _, p := range points {
-			out = append(out, jsonPoint{At: pointTime(p.At), AtMS: p.At, Score: json.Number(fullScore(p.Score)), Kind: p.Kind, Rank: p.Rank})
+			out = append(out, jsonPoint{At: pointTime(p.At), AtMS: p.At, Score: json.Number(fullScore(p.Score))})
 		}
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -65,13 +61,9 @@ func History(w io.Writer, title string, points []store.Point, opts Options) erro
 	case FormatCSV:
 		rows := make([][]string, 0, len(points))
 		for _, p := range points {
-			rank := ""
-			if p.Rank > 0 {
-				rank = strconv.FormatInt(p.Rank, 10)
-			}
-			rows = append(rows, []string{pointTime(p.At), strconv.FormatInt(p.At, 10), fullScore(p.Score), p.Kind, rank})
+			rows = append(rows, []string{pointTime(p.At), strconv.FormatInt(p.At, 10), fullScore(p.Score)})
 		}
-		err = writeCSV(&buf, []string{"at", "at_ms", "score", "kind", "rank"}, rows)
+		err = writeCSV(&buf, []string{"at", "at_ms", "score"}, rows)
 	default:
 		historyChart(&buf, printable(title), points, opts.Color)
 	}
@@ -86,23 +78,25 @@ func pointTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
-func historyChart(buf *bytes.Buffer, title string, points []store.Point, color bool) {
+// chartStyles are the chart's lipgloss styles (title, series, caption)
+// and how to apply one: plain text when color is off.
+func chartStyles(color bool) (bold, series, caption lipgloss.Style, style func(lipgloss.Style, string) string) {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.ANSI256)
-	bold, series, caption := r.NewStyle().Bold(true), r.NewStyle().Foreground(lipgloss.Color(colorSeries)), r.NewStyle().Foreground(lipgloss.Color(colorCaption))
-	style := func(s lipgloss.Style, text string) string {
+	bold, series, caption = r.NewStyle().Bold(true), r.NewStyle().Foreground(lipgloss.Color(colorSeries)), r.NewStyle().Foreground(lipgloss.Color(colorCaption))
+	style = func(s lipgloss.Style, text string) string {
 		if !color {
 			return text
 		}
 		return s.Render(text)
 	}
-	var games []float64
-	var closes []store.Point
+	return bold, series, caption, style
+}
+
+func historyChart(buf *bytes.Buffer, title string, points []store.Point, color bool) {
+	bold, series, caption, style := chartStyles(color)
+	games := make([]float64, 0, len(points))
 	for _, p := range points {
-		if p.Kind == "period_close" {
-			closes = append(closes, p)
-			continue
-		}
 		games = append(games, p.Score)
 	}
 	buf.WriteString(style(bold, fmt.Sprintf("%s: %d points", title, len(points))) + "\n")
@@ -123,9 +117,6 @@ func historyChart(buf *bytes.Buffer, title string, points []store.Point, color b
 		first, last := points[0], points[len(points)-1]
 		axis := fmt.Sprintf("%s  →  %s   latest %s", shortTime(first.At), shortTime(last.At), tableScore(games[len(games)-1]))
 		buf.WriteString(style(caption, axis) + "\n")
-	}
-	for _, c := range closes {
-		buf.WriteString(fmt.Sprintf("period closed %s: rank %d, score %s\n", shortTime(c.At), c.Rank, tableScore(c.Score)))
 	}
 	if len(points) == 0 {
 		buf.WriteString("(no points yet)\n")

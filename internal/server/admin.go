@@ -90,11 +90,13 @@ type actionJSON struct {
 	BoardEntries int64  `json:"board_entries"`
 	RatingStates int64  `json:"rating_states"`
 	StatsErased  bool   `json:"stats_erased"`
-	BanChanged   bool   `json:"ban_changed"`
+	// HistoryErased counts the history keys deleted (erase, erase_stats).
+	HistoryErased int64 `json:"history_erased"`
+	BanChanged    bool  `json:"ban_changed"`
 }
 
 func actionOf(a store.PlayerAction, user string) actionJSON {
-	return actionJSON{a.Product, user, a.BoardEntries, a.RatingStates, a.StatsErased, a.BanChanged}
+	return actionJSON{a.Product, user, a.BoardEntries, a.RatingStates, a.StatsErased, a.HistoryErased, a.BanChanged}
 }
 
 // adminError answers a failed action: a refusal the operator can fix

@@ -89,9 +89,9 @@ func TestAdminActions(t *testing.T) {
 	post("/v1/admin/products/exrps/players/u4/ban", `{"reason":"aimbot"}`).wantError(t, 400, "invalid_body")
 	post("/v1/admin/products/exrps/players/u4/ban", `{"actor":"ops","reason":"aimbot","bogus":1}`).wantError(t, 400, "invalid_body")
 	post("/v1/admin/products/exrps/players/u4/ban", `{"actor":"ops","reason":"aimbot"}`).want(t, 200,
-		`{"product_id":"exrps","user_id":"u4","board_entries":1,"rating_states":0,"stats_erased":false,"ban_changed":true}`+"\n")
+		`{"product_id":"exrps","user_id":"u4","board_entries":1,"rating_states":0,"stats_erased":false,"history_erased":0,"ban_changed":true}`+"\n")
 	post("/v1/admin/products/exrps/players/u4/ban", `{"actor":"ops","reason":"aimbot"}`).want(t, 200,
-		`{"product_id":"exrps","user_id":"u4","board_entries":0,"rating_states":0,"stats_erased":false,"ban_changed":false}`+"\n")
+		`{"product_id":"exrps","user_id":"u4","board_entries":0,"rating_states":0,"stats_erased":false,"history_erased":0,"ban_changed":false}`+"\n")
 	// A later game of u4 is refused whole, for both players.
 	outs, err := f.eng.Apply(context.Background(), []event.Event{{Fields: map[string]string{
 		event.FieldProduct: "exrps", event.FieldType: event.TypeGameOver, event.FieldGame: "g9", event.FieldWinner: "u3", event.FieldLoser: "u4"}}})
@@ -104,7 +104,7 @@ func TestAdminActions(t *testing.T) {
 		t.Fatalf("bans %v", m)
 	}
 	post("/v1/admin/products/exrps/players/u1/remove", `{"actor":"ops","reason":"x","erase_stats":true}`).want(t, 200,
-		`{"product_id":"exrps","user_id":"u1","board_entries":1,"rating_states":0,"stats_erased":true,"ban_changed":false}`+"\n")
+		`{"product_id":"exrps","user_id":"u1","board_entries":1,"rating_states":0,"stats_erased":true,"history_erased":0,"ban_changed":false}`+"\n")
 	post("/v1/admin/products/exrps/boards/wins/reset", `{"actor":"ops","reason":"season end","archive":"Bad Name"}`).wantError(t, 400, "invalid_body")
 	post("/v1/admin/products/exrps/boards/nope/reset", `{"actor":"ops","reason":"season end","archive":"s1"}`).wantError(t, 404, "unknown_board")
 	post("/v1/admin/products/exrps/boards/wins/reset", `{"actor":"ops","reason":"season end","archive":"s1"}`).want(t, 200,
@@ -122,7 +122,7 @@ func TestAdminActions(t *testing.T) {
 	odd := `a/b "c"{exrps}%`
 	f.games("exrps", odd+">u8")
 	post("/v1/admin/players/"+url.PathEscape(odd)+"/erase", `{"actor":"ops","reason":"GDPR"}`).want(t, 200,
-		`{"user_id":"a/b \"c\"{exrps}%","products":[{"product_id":"exrps","user_id":"a/b \"c\"{exrps}%","board_entries":1,"rating_states":0,"stats_erased":true,"ban_changed":false}]}`+"\n")
+		`{"user_id":"a/b \"c\"{exrps}%","products":[{"product_id":"exrps","user_id":"a/b \"c\"{exrps}%","board_entries":1,"rating_states":0,"stats_erased":true,"history_erased":0,"ban_changed":false}]}`+"\n")
 	if r := f.get("/v1/products/exrps/players/" + url.PathEscape(odd)); r.status != 404 {
 		t.Fatalf("erased player still answers: %d %s", r.status, r.body)
 	}

@@ -18,12 +18,11 @@
 --   'ha'  HINCRBY key member value   (handler.StatAdd)
 --   'hs'  HSET key member value      (handler.StatSet, handler.StateSet, handler.MetaSet)
 --   'hp'  history point: key is the player's history sorted set, member the
---         user, value "kind:boardKeyIndex:timeMs:points:everyMs:rank"; the
---         player's score on the board (after this event's writes) is added
---         as member "<timeMs>|g|<score>" (kind g, a game) or
---         "<timeMs>|c|<score>|<rank>" (kind c, a period close) at score
---         timeMs (0: Redis's TIME); with everyMs > 0 a game point replaces
---         the game points of its interval; then the oldest points past
+--         user, value "boardKeyIndex:timeMs:points:everyMs"; the player's
+--         score on the board (after this event's writes) is added as
+--         member "<timeMs>|g|<score>" at score timeMs (0: Redis's TIME);
+--         with everyMs > 0 a point replaces the points of its
+--         interval; then the oldest points past
 --         `points` are dropped. Every removal is logged with its score, so
 --         undo is exact (history.go).
 -- Value boards and value stats (issue 11; scores are scaled integers, exact
@@ -136,8 +135,8 @@ end
 -- history records one history point ('hp' above); every ZREM and ZADD is
 -- logged like any other sorted-set write.
 local function history(key, user, value)
-  local kind, bk, t, cap, every, rank = string.match(value, '^([gc]):(%d+):(%d+):(%d+):(%d+):(%d+)$')
-  if not kind then return 'statsctl apply: bad history point ' .. value end
+  local bk, t, cap, every = string.match(value, '^(%d+):(%d+):(%d+):(%d+)$')
+  if not bk then return 'statsctl apply: bad history point ' .. value end
   cap, every = tonumber(cap), tonumber(every)
   local s = redis.pcall('ZSCORE', KEYS[tonumber(bk)], user)
   if failed(s) then return s.err end
@@ -146,15 +145,14 @@ local function history(key, user, value)
     local tm = redis.call('TIME')
     t = tm[1] .. string.format('%03d', math.floor(tonumber(tm[2]) / 1000))
   end
-  local m = t .. '|' .. kind .. '|' .. s
-  if kind == 'c' then m = m .. '|' .. rank end
-  if every > 0 and kind == 'g' then
+  local m = t .. '|g|' .. s
+  if every > 0 then
     local tn = tonumber(t)
     local from = tn - (tn % every)
     local old = redis.pcall('ZRANGEBYSCORE', key, string.format('%.0f', from), string.format('%.0f', from + every - 1), 'WITHSCORES')
     if failed(old) then return old.err end
     for j = 1, #old, 2 do
-      if old[j] ~= m and string.find(old[j], '|g|', 1, true) then
+      if old[j] ~= m then
         redis.call('ZREM', key, old[j])
         log[#log + 1] = {true, key, old[j], old[j + 1]}
       end

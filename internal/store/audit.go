@@ -65,8 +65,8 @@ func (s *Store) audited(ctx context.Context, who Who, f auditFields, do func() (
 		return PlayerAction{}, fmt.Errorf("%s: record the request in the audit stream %s (nothing was changed): %w", f.action, s.keys.Audit(), err)
 	}
 	res, err := do()
-	status, result := "done", fmt.Sprintf("board_entries=%d rating_states=%d stats_erased=%t ban_changed=%t",
-		res.BoardEntries, res.RatingStates, res.StatsErased, res.BanChanged)
+	status, result := "done", fmt.Sprintf("board_entries=%d rating_states=%d stats_erased=%t history_erased=%d ban_changed=%t",
+		res.BoardEntries, res.RatingStates, res.StatsErased, res.HistoryErased, res.BanChanged)
 	if err != nil {
 		status, result = "failed", err.Error()
 	}

@@ -15,11 +15,12 @@ import (
 //	<ns>:{<product>}:hist:<instance>:<user>
 //
 // scored by point time (Unix ms), members "<ms>|g|<score>" (the score after
-// a game) or "<ms>|c|<score>|<rank>" (the score and rank a period closed
-// with). The score lives in the member so one key holds a point whole; the
+// a game). The score lives in the member so one key holds a point whole; the
 // time as the sorted-set score makes the oldest point the cheapest to find
 // for the trim, and every trim and replacement an exactly undoable ZREM.
 // Instances hold no ':', so the key's parts never blur into each other.
+// Only boards without a period keep these keys: a periodic board's history
+// is derived from its instances (periodhistory.go).
 
 // History is a player's history on one board instance.
 func (k Keys) History(product, instance, user string) string {
@@ -28,26 +29,18 @@ func (k Keys) History(product, instance, user string) string {
 
 // Point is one point of a player's history.
 type Point struct {
-	// At is when (Unix ms): the event's time, or the period's close.
+	// At is when (Unix ms): the event's time.
 	At int64
-	// Score is the player's score on the board then.
+	// Score is the player's score on the board after that game.
 	Score float64
-	// Kind is handler.HistoryGame or handler.HistoryPeriodClose.
-	Kind string
-	// Rank is the rank the period closed with (period_close only).
-	Rank int64
 }
 
 // historyArg is a HistoryPoint change as apply.lua's 'hp' value.
 func historyArg(c handler.Change, boardIdx string) string {
-	kind, rank := "g", int64(0)
-	if c.Str == handler.HistoryPeriodClose {
-		kind, rank = "c", int64(c.Num)
-	}
 	at := max(c.Int, 0)
 	points := max(c.History.Points, 1)
 	every := max(c.History.Every.Milliseconds(), 0)
-	return kind + ":" + boardIdx + ":" + strconv.FormatInt(at, 10) + ":" + strconv.Itoa(points) + ":" + strconv.FormatInt(every, 10) + ":" + strconv.FormatInt(max(rank, 0), 10)
+	return boardIdx + ":" + strconv.FormatInt(at, 10) + ":" + strconv.Itoa(points) + ":" + strconv.FormatInt(every, 10)
 }
 
 // historyFilter drops history points from what a scratch store (rebuild)
@@ -83,16 +76,16 @@ func (s *Store) History(ctx context.Context, product, instance, user string) ([]
 		}
 		out = append(out, p)
 	}
-	// Points of one millisecond: games before the close, lower scores first
-	// is as good as any order and stable.
+	// Points of one millisecond: lower scores first is as good as any
+	// order and stable.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	return out, nil
 }
 
 func parsePoint(m string) (Point, error) {
 	parts := strings.Split(m, "|")
-	bad := fmt.Errorf("history point %.60q is not <ms>|g|<score> or <ms>|c|<score>|<rank>", m)
-	if len(parts) < 3 {
+	bad := fmt.Errorf("history point %.60q is not <ms>|g|<score>", m)
+	if len(parts) != 3 || parts[1] != "g" {
 		return Point{}, bad
 	}
 	at, err1 := strconv.ParseInt(parts[0], 10, 64)
@@ -100,18 +93,5 @@ func parsePoint(m string) (Point, error) {
 	if err1 != nil || err2 != nil {
 		return Point{}, bad
 	}
-	p := Point{At: at, Score: score}
-	switch {
-	case parts[1] == "g" && len(parts) == 3:
-		p.Kind = handler.HistoryGame
-	case parts[1] == "c" && len(parts) == 4:
-		r, err := strconv.ParseInt(parts[3], 10, 64)
-		if err != nil {
-			return Point{}, bad
-		}
-		p.Kind, p.Rank = handler.HistoryPeriodClose, r
-	default:
-		return Point{}, bad
-	}
-	return p, nil
+	return Point{At: at, Score: score}, nil
 }

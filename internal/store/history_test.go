@@ -40,11 +40,7 @@ func points(t *testing.T, st *store.Store, user string) string {
 	}
 	var b []string
 	for _, p := range ps {
-		s := fmt.Sprintf("%d:%g", p.At, p.Score)
-		if p.Kind != handler.HistoryGame {
-			s += fmt.Sprintf(":%s#%d", p.Kind, p.Rank)
-		}
-		b = append(b, s)
+		b = append(b, fmt.Sprintf("%d:%g", p.At, p.Score))
 	}
 	return strings.Join(b, " ")
 }
@@ -142,9 +138,9 @@ func TestHistoryUndoIsExact(t *testing.T) {
 }
 
 // A history key of the wrong type rejects that event whole; a point with no
-// event time takes the store's clock; a period_close point is kept with
-// its rank next to the game points.
-func TestHistoryWrongTypeClockAndPeriodClose(t *testing.T) {
+// event time takes the store's clock; a member not of statsctl's form is an
+// error naming the key.
+func TestHistoryWrongTypeClockAndPoison(t *testing.T) {
 	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		st := store.New(rdb, store.Options{})
 		p := historyProduct(handler.History{Points: 5})
@@ -165,13 +161,9 @@ func TestHistoryWrongTypeClockAndPeriodClose(t *testing.T) {
 		if err != nil || len(ps) != 1 || ps[0].At < lo-1000 || ps[0].At > hi+1000 || ps[0].Score != 1 {
 			t.Fatalf("clock point %+v (want within [%d, %d]) %v", ps, lo, hi, err)
 		}
-		closeAt := hi + 10
-		cl := handler.PeriodClosePoint("wins", "ann", closeAt, 1, handler.History{Points: 5})
-		if _, err := st.Apply(ctx, map[string][]store.Item{"p": {{EventID: "close-1", Changes: []handler.Change{cl}}}}); err != nil {
-			t.Fatal(err)
-		}
-		if got, want := points(t, st, "ann"), fmt.Sprintf("%d:1 %d:1:period_close#1", ps[0].At, closeAt); got != want {
-			t.Fatalf("with the close %q, want %q", got, want)
+		rdb.ZAdd(ctx, "statsctl:{p}:hist:wins:ann", redis.Z{Score: float64(hi + 10), Member: fmt.Sprintf("%d|c|1|1", hi+10)})
+		if _, err := st.History(ctx, "p", "wins", "ann"); err == nil || !strings.Contains(err.Error(), "statsctl:{p}:hist:wins:ann") {
+			t.Fatalf("a member of another form must be an error naming the key, got %v", err)
 		}
 	})
 }

@@ -172,13 +172,18 @@ type PlayerAction struct {
 	// removed; RatingStates how many per-player hash fields.
 	BoardEntries, RatingStates int64
 	StatsErased                bool
+	// HistoryErased is how many of the player's history keys (one per
+	// board instance they have history on) were deleted: erase, and
+	// remove or ban with eraseStats.
+	HistoryErased int64
 	// BanChanged: the ban was added (ban) or lifted (unban); false when
 	// it was already so.
 	BanChanged bool
 }
 
 // RemovePlayer takes user off every board of product (every instance, see
-// BoardKeys), and with eraseStats deletes their stats too, in one script.
+// BoardKeys), and with eraseStats deletes their stats and their history on
+// every instance too, in one script.
 // Running it again changes nothing.
 func (s *Store) RemovePlayer(ctx context.Context, prod handler.Product, product, user string, eraseStats bool, who Who) (PlayerAction, error) {
 	if err := who.check("remove", true); err != nil {
@@ -220,7 +225,7 @@ func (s *Store) UnbanPlayer(ctx context.Context, product, user string, who Who) 
 }
 
 // ErasePlayer deletes user from every product in products (boards of every
-// instance, archived boards, rating states, stats): a data-deletion
+// instance, archived boards, rating states, stats, history): a data-deletion
 // request. Each product is one script; the products are done one by one,
 // so a failure leaves some erased and the rest not, and running it again
 // finishes the job. A ban stays (it is what keeps the player out), and so
@@ -241,6 +246,7 @@ func (s *Store) ErasePlayer(ctx context.Context, reg *handler.Registry, products
 			sum.BoardEntries += a.BoardEntries
 			sum.RatingStates += a.RatingStates
 			sum.StatsErased = sum.StatsErased || a.StatsErased
+			sum.HistoryErased += a.HistoryErased
 		}
 		return sum, nil
 	})
@@ -249,10 +255,13 @@ func (s *Store) ErasePlayer(ctx context.Context, reg *handler.Registry, products
 
 // playerAction runs moderation.lua's 'player' action over the keys of
 // every board of prod (none for a zero Product), with archives the
-// product's archived boards too, and with eraseStats the player's stats.
+// product's archived boards too, and with eraseStats the player's stats
+// and their history key on every instance of every board (whether the
+// board keeps history now or not: a setting turned off leaves the keys).
 func (s *Store) playerAction(ctx context.Context, prod handler.Product, product, user, mode, rec string, eraseStats, archives bool) (PlayerAction, error) {
 	keys := []string{s.keys.Banned(product)}
 	args := []any{"player", user, mode, rec}
+	var hist []string
 	for _, b := range prod.Boards {
 		bks, err := s.BoardKeys(ctx, product, b.Name)
 		if err != nil {
@@ -261,7 +270,14 @@ func (s *Store) playerAction(ctx context.Context, prod handler.Product, product,
 		for _, bk := range bks {
 			keys = append(keys, bk.Key)
 			args = append(args, string(bk.Kind))
+			if eraseStats && bk.Kind == SortedSet {
+				hist = append(hist, s.keys.History(product, bk.Instance, user))
+			}
 		}
+	}
+	for _, k := range hist {
+		keys = append(keys, k)
+		args = append(args, "x")
 	}
 	if archives {
 		arch, err := s.Archives(ctx, product)
@@ -283,10 +299,10 @@ func (s *Store) playerAction(ctx context.Context, prod handler.Product, product,
 	if err != nil {
 		return PlayerAction{}, fmt.Errorf("%s of %s: %w", product, user, err)
 	}
-	if len(v) != 4 {
+	if len(v) != 5 {
 		return PlayerAction{}, fmt.Errorf("%s of %s: unexpected reply %v (is moderation.lua out of date?)", product, user, v)
 	}
-	return PlayerAction{Product: product, BoardEntries: v[0], RatingStates: v[1], StatsErased: v[2] > 0, BanChanged: v[3] > 0}, nil
+	return PlayerAction{Product: product, BoardEntries: v[0], RatingStates: v[1], StatsErased: v[2] > 0, BanChanged: v[3] > 0, HistoryErased: v[4]}, nil
 }
 
 // Bans lists a product's banned players, by user id.

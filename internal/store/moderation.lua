@@ -10,9 +10,9 @@
 --   other per-player hashes of a board), 't' ZREM the player's member of a
 --   tie-break set (read from the TieOf hash, the next key), 'r' nothing (a
 --   board's instance registry, listed for reset), 'd' DEL (the player's
---   stats hash).
+--   stats hash), 'x' DEL (one of the player's history sorted sets).
 --   -> {entries removed from boards, fields removed from hashes, stats keys
---      deleted, ban changed (1/0)}
+--      deleted, ban changed (1/0), history keys deleted}
 -- reset: KEYS[1] the product's archive index, then pairs (live key, archive
 --   key). ARGV[1] 'reset', ARGV[2] archive name, ARGV[3] index record, then
 --   one kind per pair ('z' | 'h'). Each live key that exists is renamed to
@@ -33,7 +33,7 @@ local function want(k, kinds)
     '; fix or delete it, then run the action again (nothing was changed)'})
 end
 local function check(k, kind)
-  if kind == 'z' or kind == 't' or kind == 'r' then want(k, {'zset'}) elseif kind == 'h' or kind == 'd' then want(k, {'hash'}) end
+  if kind == 'z' or kind == 't' or kind == 'r' or kind == 'x' then want(k, {'zset'}) elseif kind == 'h' or kind == 'd' then want(k, {'hash'}) end
 end
 local action = ARGV[1]
 local ok, res = pcall(function()
@@ -41,7 +41,7 @@ local ok, res = pcall(function()
     local user, mode = ARGV[2], ARGV[3]
     want(KEYS[1], {'hash'})
     for j = 2, #KEYS do check(KEYS[j], ARGV[j + 3]) end
-    local z, h, d, b = 0, 0, 0, 0
+    local z, h, d, b, x = 0, 0, 0, 0, 0
     if mode == 'ban' then
       b = redis.call('HSETNX', KEYS[1], user, ARGV[4])
     elseif mode == 'unban' then
@@ -59,9 +59,11 @@ local ok, res = pcall(function()
         h = h + redis.call('HDEL', KEYS[j], user)
       elseif kind == 'd' then
         d = d + redis.call('DEL', KEYS[j])
+      elseif kind == 'x' then
+        x = x + redis.call('DEL', KEYS[j])
       end
     end
-    return {z, h, d, b}
+    return {z, h, d, b, x}
   elseif action == 'reset' then
     local name = ARGV[2]
     want(KEYS[1], {'hash'})
