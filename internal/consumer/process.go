@@ -9,32 +9,54 @@ import (
 	"github.com/varcade/statsctl/internal/event"
 )
 
-// process applies a batch, writes its dead letters, then acknowledges it,
-// in that order: a crash at any point redelivers the batch, and both the
-// apply script and the dead-letter script skip what they did before. All of
-// it runs under abort alone: a stop does not cut short a batch in hand.
-func (c *Consumer) process(ctx, abort context.Context, msgs []entry) error {
-	began := c.cfg.Now()
-	evs := make([]event.Event, 0, len(msgs))
-	ids := make([]string, len(msgs))
+// batch is a batch of entries with its handlers run (engine.PrepareBatch,
+// pure): the read ahead prepares the next batch while the current one is
+// written, so the consumer's CPU work overlaps Redis's.
+type batch struct {
+	ids  []string
+	evs  []event.Event
+	prep *engine.Prepared
+}
+
+// prepare decodes a batch's entries and runs its handlers; nothing is
+// written. Deleted pending entries have no event and are only acknowledged.
+func (c *Consumer) prepare(msgs []entry) *batch {
+	b := &batch{ids: make([]string, len(msgs)), evs: make([]event.Event, 0, len(msgs))}
 	deleted := 0
 	for i, m := range msgs {
-		ids[i] = m.ID
+		b.ids[i] = m.ID
 		if m.Deleted() {
 			// A pending entry deleted from the stream since delivery: it has
 			// nothing to apply; acknowledging it clears it from the group.
 			deleted++
 			continue
 		}
-		evs = append(evs, m.Event())
+		b.evs = append(b.evs, m.Event())
 	}
 	if deleted > 0 {
 		c.log.Info("acknowledging pending entries that were deleted from the stream", "count", deleted)
 	}
+	b.prep = c.eng.PrepareBatch(b.evs)
+	return b
+}
+
+// process applies a batch, writes its dead letters, then acknowledges it,
+// in that order: a crash at any point redelivers the batch, and both the
+// apply script and the dead-letter script skip what they did before. All of
+// it runs under abort alone: a stop does not cut short a batch in hand.
+func (c *Consumer) process(ctx, abort context.Context, msgs []entry) error {
+	return c.commit(ctx, abort, c.prepare(msgs))
+}
+
+// commit is process for a prepared batch (Engine.Commit may be retried on
+// the same Prepared: it does not change it).
+func (c *Consumer) commit(_, abort context.Context, b *batch) error {
+	began := c.cfg.Now()
+	ids, evs := b.ids, b.evs
 	var outs []engine.Outcome
 	err := c.retry(abort, abort, "apply batch", func(x context.Context) error {
 		var err error
-		outs, err = c.eng.Apply(x, evs)
+		outs, err = c.eng.Commit(x, b.prep)
 		if err != nil {
 			return fmt.Errorf("apply batch %s..%s: %w", ids[0], ids[len(ids)-1], err)
 		}

@@ -32,13 +32,16 @@ func (c *Consumer) ownPending(ctx, abort context.Context) error {
 
 // readAhead is the read of the next batch, running while the current one
 // is applied: the consumer's own work and Redis's then overlap instead of
-// taking turns (a drain used to keep neither statsctl nor Redis busy).
+// taking turns (a drain used to keep neither statsctl nor Redis busy). The
+// read ahead also decodes the batch and runs its handlers (pure), so that
+// CPU work overlaps the current batch's apply script too.
 type readAhead struct {
 	ch chan readResult // nil when no read is in flight
 }
 
 type readResult struct {
 	msgs []entry
+	b    *batch // msgs prepared; nil when msgs is empty
 	err  error
 }
 
@@ -53,14 +56,17 @@ func (a *readAhead) take() (r readResult, ok bool) {
 }
 
 // readNew processes one batch of new entries, the one read ahead if there
-// is one, and returns how many. After a full batch it starts reading the
-// next (without blocking: an empty answer just means caught up), so the
-// read overlaps this batch's apply. Entries read ahead are in this
-// consumer's pending list like any others: a crash redelivers them.
+// is one, and returns how many. After a full batch it starts reading (and
+// preparing) the next (without blocking: an empty answer just means caught
+// up), so the read overlaps this batch's apply. Entries read ahead are in
+// this consumer's pending list like any others: a crash redelivers them.
 func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, error) {
 	r, ok := ahead.take()
 	if !ok {
 		r.msgs, r.err = c.read(ctx, abort, ">", c.cfg.Block)
+		if r.err == nil && len(r.msgs) > 0 {
+			r.b = c.prepare(r.msgs)
+		}
 	}
 	msgs, err := r.msgs, r.err
 	if err != nil {
@@ -73,11 +79,15 @@ func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, e
 		ch := make(chan readResult, 1)
 		go func() {
 			m, err := c.read(ctx, abort, ">", 0)
-			ch <- readResult{m, err}
+			var b *batch
+			if err == nil && len(m) > 0 {
+				b = c.prepare(m)
+			}
+			ch <- readResult{m, b, err}
 		}()
 		ahead.ch = ch
 	}
-	return len(msgs), c.process(ctx, abort, msgs)
+	return len(msgs), c.commit(ctx, abort, r.b)
 }
 
 // read runs one XREADGROUP. It runs under abort, so entries the server

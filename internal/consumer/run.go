@@ -86,7 +86,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// A stop arrived with the next batch read ahead: it is in hand too, so
 	// finish it within the grace period rather than leave it pending.
 	if r, ok := ahead.take(); ok && r.err == nil && len(r.msgs) > 0 {
-		if err := c.process(ctx, abort, r.msgs); err != nil {
+		if err := c.commit(ctx, abort, r.b); err != nil {
 			return c.finish(ctx, err)
 		}
 	}

@@ -76,8 +76,9 @@
 -- same bytes), an absent one is removed again (HDEL/ZREM, and Redis deletes
 -- a key left empty), never "add -v". A ZINCRBY whose result is not finite
 -- (inf, -inf, nan) counts as an overflow and is undone too, and so does an
--- HINCRBY that wrapped around (miniredis does not refuse it). The marker is
--- written last (also for an event refused 'OUT_OF_RANGE', so that verdict
+-- HINCRBY that wrapped around (miniredis does not refuse it). Markers are
+-- read for the whole batch before the first write and written after the
+-- last event (also for an event refused 'OUT_OF_RANGE', so that verdict
 -- stands on a replay); marker TTLs are set once at the end, after anything that
 -- could be undone. Cost: one extra read per write on the happy path (see
 -- docs/guarantees.md for the measured ratio); a failing event costs its
@@ -427,6 +428,47 @@ local function write(op, key, member, value)
   end
   return nil
 end
+-- Markers are read before the first write, one HMGET per marker key, and
+-- written after the last event, one HSET per key: the script
+-- is atomic, so no one can tell this from checking and marking each event
+-- in turn, and a batch pays 2 commands for its markers instead of 2 an
+-- event. seen[mk] is the key's set of marked ids, or Redis's error reading
+-- it (a key of the wrong type: its events are rejected); marks[mk] lists
+-- the ids to mark, in order.
+local seen, marks = {}, {}
+do
+  local want, j = {}, i
+  while j <= n do
+    local mk = tonumber(ARGV[j])
+    if mk > 0 then
+      want[mk] = want[mk] or {}
+      local w = want[mk]
+      w[#w + 1] = ARGV[j + 1]
+    end
+    j = j + 4 + 4 * tonumber(ARGV[j + 3])
+  end
+  for mk, ids in pairs(want) do
+    local s = {}
+    for a = 1, #ids, 1000 do
+      local r = redis.pcall('HMGET', KEYS[mk], unpack(ids, a, math.min(a + 999, #ids)))
+      if failed(r) then
+        s = r.err
+        break
+      end
+      for b = 1, #r do
+        if r[b] then s[ids[a + b - 1]] = true end
+      end
+    end
+    seen[mk] = s
+  end
+end
+local function markApplied(mk, id)
+  seen[mk][id] = true
+  marks[mk] = marks[mk] or {}
+  local m = marks[mk]
+  m[#m + 1] = id
+  touched[mk] = true
+end
 while i <= n do
   local mk = tonumber(ARGV[i])
   local id = ARGV[i + 1]
@@ -438,10 +480,10 @@ while i <= n do
   local bad, badKey
   local fresh = true
   if mk > 0 then
-    local r = redis.pcall('HEXISTS', KEYS[mk], id)
-    if failed(r) then
-      bad, badKey = r.err, mk
-    elseif r == 1 then
+    local s = seen[mk]
+    if type(s) ~= 'table' then
+      bad, badKey = s, mk
+    elseif s[id] then
       fresh = false
     end
   end
@@ -457,14 +499,6 @@ while i <= n do
       end
       i = i + 4
     end
-    if not bad and mk > 0 then
-      local r = redis.pcall('HSET', KEYS[mk], id, 1)
-      if failed(r) then
-        bad, badKey = r.err, mk
-      else
-        log[#log + 1] = {false, KEYS[mk], id, false}
-      end
-    end
     if bad then
       if strict then
         undo(0)
@@ -476,13 +510,10 @@ while i <= n do
         -- max_change, a distinct count's bound) is a verdict on this
         -- event: mark it, so a replay reports it a duplicate instead of
         -- judging it again against later state (issue 11).
-        if not failed(redis.pcall('HSET', KEYS[mk], id, 1)) then
-          log[#log + 1] = {false, KEYS[mk], id, false}
-          touched[mk] = true
-        end
+        markApplied(mk, id)
       end
     else
-      if mk > 0 then touched[mk] = true end
+      if mk > 0 then markApplied(mk, id) end
       applied = applied + 1
       for _, p in ipairs(pend) do
         local cur = trims[p[1]]
@@ -498,6 +529,28 @@ while i <= n do
     dups[#dups + 1] = ord
   end
   i = last
+end
+-- Write the markers. Their keys read fine above, so only a server that
+-- refuses writes could fail here: then the whole run is put back (markers
+-- written so far included) and the batch fails, to be sent again.
+do
+  local done = {}
+  for mk, ids in pairs(marks) do
+    for a = 1, #ids, 1000 do
+      local args = {}
+      for b = a, math.min(a + 999, #ids) do
+        args[#args + 1] = ids[b]
+        args[#args + 1] = '1'
+      end
+      local r = redis.pcall('HSET', KEYS[mk], unpack(args))
+      if failed(r) then
+        for _, d in ipairs(done) do redis.call('HDEL', KEYS[d[1]], unpack(d[2], d[3], d[4])) end
+        undo(0)
+        return redis.error_reply('statsctl apply: marking applied events: ' .. r.err)
+      end
+      done[#done + 1] = {mk, ids, a, math.min(a + 999, #ids)}
+    end
+  end
 end
 -- Trim periods past the archive, after every write that could be undone:
 -- an event is never put back onto a deleted period.
