@@ -27,8 +27,10 @@ func listInstances(ctx context.Context, o *Options, st *store.Store, prod handle
 		return nil
 	}
 	var loc *time.Location
+	current := ""
 	if l.Period != nil {
 		loc = l.Period.Loc
+		current = l.Period.ID(l.Period.Start(o.Now()))
 	}
-	return render.Instances(o.IO.Out, rows, loc, ropts)
+	return render.Instances(o.IO.Out, rows, loc, current, ropts)
 }

@@ -22,10 +22,12 @@ type instanceJSON struct {
 }
 
 // Instances writes a board's periods and segments: a table PERIOD,
-// SEGMENT, STARTS, PLAYERS, CLOSED for people, JSON objects or CSV rows
-// with the same fields for programs.
+// SEGMENT, STARTS, PLAYERS, STATUS for people (closed; live for current,
+// the period id holding now; ended for an older one not closed yet, as
+// the history table says), JSON objects or CSV rows with the stored
+// fields (closed true/false) for programs.
 // Starts are shown in loc, the board's zone (nil: UTC).
-func Instances(w io.Writer, rows []store.InstanceInfo, loc *time.Location, opts Options) error {
+func Instances(w io.Writer, rows []store.InstanceInfo, loc *time.Location, current string, opts Options) error {
 	f, err := opts.format()
 	if err != nil {
 		return err
@@ -67,8 +69,14 @@ func Instances(w io.Writer, rows []store.InstanceInfo, loc *time.Location, opts 
 			if seg == "" {
 				seg = "(all)"
 			}
-			if r.Closed {
+			switch {
+			case r.Closed:
 				closed = "closed"
+			case r.Period == "":
+			case r.Period == current:
+				closed = "live"
+			default:
+				closed = "ended" // past its end, not closed yet (grace, or no closer ran)
 			}
 			cells = append(cells, []string{r.Period, seg, start(r), strconv.FormatInt(r.Size, 10), closed})
 		}
