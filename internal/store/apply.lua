@@ -9,6 +9,11 @@
 --   strict event must not be marked applied yet.
 -- If any guard or strict event fails, nothing is written and the script
 -- returns {-1}: the caller re-reads and recomputes (optimistic concurrency).
+-- Then: the banned hash's keyIndex, or 0. With 0 the events carry their
+-- 'bx' checks; else they carry none, and if that hash exists nothing is
+-- written and the script returns {-3}: the caller sends the batch again
+-- with the checks (a product without bans pays one EXISTS a run instead
+-- of 4 arguments per player per event).
 -- Then, per event: markerKeyIndex (0 = event has no id), eventId, strict
 -- ('1'/'0'), nChanges, and per change: op, keyIndex, member, value. The ops
 -- (named in apply.go):
@@ -122,6 +127,9 @@ for _ = 1, ns do
   if redis.pcall('HEXISTS', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == 1 then return {-1} end
   i = i + 2
 end
+local bk = tonumber(ARGV[i])
+i = i + 1
+if bk > 0 and redis.call('EXISTS', KEYS[bk]) == 1 then return {-3} end
 local n = #ARGV
 local applied, ord = 0, 0
 local dups, rejects = {}, {}
