@@ -141,7 +141,6 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 		}
 	}
 	newProducts := s.unknownProducts(products)
-	cmds := make([]*redis.Cmd, len(calls))
 	if len(newProducts) > 0 {
 		// Before the batch, in its own round trip (once per product and
 		// store): every product with data is then in the set, whatever
@@ -151,32 +150,54 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 			return res, fmt.Errorf("record products %v in %s (nothing applied; it must be a set, so delete it if something else wrote it): %w", newProducts, s.keys.Products(), err)
 		}
 	}
-	// Pipelined's own error is only the first failed command; each command
-	// is checked below, so it is not needed here.
-	_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, c := range calls {
-			cmds[i] = s.apply.EvalSha(ctx, pipe, c.keys, c.args...)
-		}
-		return nil
-	})
-	// A node that lacks the script (first use, SCRIPT FLUSH, a failover or a
-	// restart) answers NOSCRIPT and has run nothing. Send the source to just
-	// those calls: on a Redis Cluster the other nodes have already applied
-	// theirs, and running those again would count events without ids twice
-	// and report events with ids as duplicates.
-	var retry []int
-	for i, cmd := range cmds {
-		if isNoScript(cmd.Err()) {
-			retry = append(retry, i)
-		}
-	}
-	if len(retry) > 0 {
+	cmds := make([]*redis.Cmd, len(calls))
+	send := func(which []int) {
+		// Pipelined's own error is only the first failed command; each
+		// command is checked below, so it is not needed here.
 		_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			for _, i := range retry {
-				cmds[i] = s.apply.Eval(ctx, pipe, calls[i].keys, calls[i].args...)
+			for _, i := range which {
+				cmds[i] = s.apply.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
 			}
 			return nil
 		})
+		// A node that lacks the script (first use, SCRIPT FLUSH, a failover
+		// or a restart) answers NOSCRIPT and has run nothing. Send the source
+		// to just those calls: on a Redis Cluster the other nodes have
+		// already applied theirs, and running those again would count events
+		// without ids twice and report events with ids as duplicates.
+		var retry []int
+		for _, i := range which {
+			if isNoScript(cmds[i].Err()) {
+				retry = append(retry, i)
+			}
+		}
+		if len(retry) > 0 {
+			_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+				for _, i := range retry {
+					cmds[i] = s.apply.Eval(ctx, pipe, calls[i].keys, calls[i].args...)
+				}
+				return nil
+			})
+		}
+	}
+	all := make([]int, len(calls))
+	for i := range all {
+		all[i] = i
+	}
+	send(all)
+	// A batch sent without ban checks finds the product's banned hash
+	// existing: the script wrote nothing; from now on the product's events
+	// carry their checks, and this batch goes again with them.
+	var again []int
+	for i, cmd := range cmds {
+		if bansFound(cmd.Val()) {
+			s.noteBanned(calls[i].product)
+			calls[i].keys, calls[i].args, calls[i].pos = s.encode(calls[i].product, batches[calls[i].product])
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		send(again)
 	}
 	names := make([]string, len(calls))
 	for i, c := range calls {
@@ -306,6 +327,14 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		}
 	}
 	args[nStrictAt] = nStrict
+	// The banned hash: 0 when the events carry their ban checks, else its
+	// key, which the script checks does not exist (bansFound).
+	checkBans := s.bansKnown(product)
+	if checkBans {
+		args = append(args, 0)
+	} else {
+		args = append(args, keyIdx(s.keys.Banned(product)))
+	}
 	for i, it := range items {
 		if len(it.Changes) == 0 {
 			continue
@@ -320,7 +349,10 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 			strict = "1"
 		}
 		changes := s.historyFilter(it.Changes)
-		bans := s.banChecks(product, changes, keyIdx)
+		var bans []any
+		if checkBans {
+			bans = s.banChecks(product, changes, keyIdx)
+		}
 		args = append(args, mk, it.EventID, strict, len(changes)+len(bans)/4)
 		args = append(args, bans...)
 		for _, c := range changes {

@@ -9,6 +9,11 @@
 --   strict event must not be marked applied yet.
 -- If any guard or strict event fails, nothing is written and the script
 -- returns {-1}: the caller re-reads and recomputes (optimistic concurrency).
+-- Then: the banned hash's keyIndex, or 0. With 0 the events carry their
+-- 'bx' checks; else they carry none, and if that hash exists nothing is
+-- written and the script returns {-3}: the caller sends the batch again
+-- with the checks (a product without bans pays one EXISTS a run instead
+-- of 4 arguments per player per event).
 -- Then, per event: markerKeyIndex (0 = event has no id), eventId, strict
 -- ('1'/'0'), nChanges, and per change: op, keyIndex, member, value. The ops
 -- (named in apply.go):
@@ -83,6 +88,23 @@
 -- could be undone. Cost: one extra read per write on the happy path (see
 -- docs/guarantees.md for the measured ratio); a failing event costs its
 -- undo only.
+--
+-- The last write. An event's last write ('ha', 'hs', 'zs') reads nothing
+-- when nothing could undo it once it succeeded: a later write of its event
+-- would (there is none), a strict event's rejection would (undo(0): so no
+-- event of the batch may be strict, with or without an id), and so would a
+-- check of its reply ('ha' on miniredis, which wraps an int64 overflow;
+-- redis-server refuses it itself, so the fast path needs
+-- redis.REDIS_VERSION, set by redis-server 7.0 on; 'za' keeps its read: a
+-- result of inf is undone). If it fails, Redis wrote nothing, and the
+-- event's earlier writes are undone as always. The one undo(0) left that
+-- could reach such a write is a failed marker write at the end, and on
+-- redis-server that cannot fail after a write of the same run succeeded
+-- (the marker keys read fine; refusing writes - a read-only replica, a
+-- disk error, min-replicas - does not change within a run, and maxmemory
+-- refuses only a run's first write), short of an ACL that lets statsctl
+-- read its marker keys but not write them. On the realistic stream this
+-- drops 3 of 4 reads (issue 15).
 local ttl = tonumber(ARGV[1])
 local ng = tonumber(ARGV[2])
 local i = 3
@@ -105,6 +127,9 @@ for _ = 1, ns do
   if redis.pcall('HEXISTS', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == 1 then return {-1} end
   i = i + 2
 end
+local bk = tonumber(ARGV[i])
+i = i + 1
+if bk > 0 and redis.call('EXISTS', KEYS[bk]) == 1 then return {-3} end
 local n = #ARGV
 local applied, ord = 0, 0
 local dups, rejects = {}, {}
@@ -365,8 +390,15 @@ end
 -- banned caches, per banned-players hash, whether it exists at all, so a
 -- product without bans pays one EXISTS per script run.
 local banned = {}
--- write runs one change and returns Redis's error message, or nil.
-local function write(op, key, member, value)
+-- noRead: an event's last write need not read what it replaces when
+-- nothing can undo it after it succeeded (see "The last write" above):
+-- set below when the batch has no strict event and the server is
+-- redis-server (redis.REDIS_VERSION, 7.0 on; miniredis wraps an int64
+-- overflow instead of refusing it, so it takes the read).
+local noRead = false
+-- write runs one change and returns Redis's error message, or nil. lastw:
+-- it is its event's last change.
+local function write(op, key, member, value, lastw)
   if op == 'bx' then
     if banned[key] == nil then banned[key] = redis.call('EXISTS', key) == 1 end
     if not banned[key] then return nil end
@@ -394,6 +426,20 @@ local function write(op, key, member, value)
     if failed(r) then return r.err end
     if r == 1 then log[#log + 1] = {false, key, member, false} end
     return nil
+  end
+  if lastw and noRead then
+    local r
+    if op == 'ha' then
+      r = redis.pcall('HINCRBY', key, member, value)
+    elseif op == 'hs' then
+      r = redis.pcall('HSET', key, member, value)
+    elseif op == 'zs' then
+      r = redis.pcall('ZADD', key, value, member)
+    end
+    if r ~= nil then
+      if failed(r) then return r.err end
+      return nil
+    end
   end
   local z = op ~= 'ha' and op ~= 'hs'
   local prev
@@ -437,7 +483,7 @@ end
 -- the ids to mark, in order.
 local seen, marks = {}, {}
 do
-  local want, j = {}, i
+  local want, j, anyStrict = {}, i, ns > 0
   while j <= n do
     local mk = tonumber(ARGV[j])
     if mk > 0 then
@@ -445,8 +491,10 @@ do
       local w = want[mk]
       w[#w + 1] = ARGV[j + 1]
     end
+    if ARGV[j + 2] == '1' then anyStrict = true end
     j = j + 4 + 4 * tonumber(ARGV[j + 3])
   end
+  noRead = not anyStrict and redis.REDIS_VERSION ~= nil
   for mk, ids in pairs(want) do
     local s = {}
     for a = 1, #ids, 1000 do
@@ -492,7 +540,7 @@ while i <= n do
     pend = {}
     while i < last do
       local ki = tonumber(ARGV[i + 1])
-      local e = write(ARGV[i], KEYS[ki], ARGV[i + 2], ARGV[i + 3])
+      local e = write(ARGV[i], KEYS[ki], ARGV[i + 2], ARGV[i + 3], i + 4 == last)
       if e then
         bad, badKey = e, ki
         break

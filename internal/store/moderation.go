@@ -120,6 +120,33 @@ func (r Reject) BannedUser() (string, bool) {
 	return strings.CutPrefix(r.Message, BannedPrefix)
 }
 
+// bansFound reports the apply script's answer to a batch sent without ban
+// checks whose product's banned hash exists: nothing was written.
+func bansFound(val any) bool {
+	v, ok := val.([]any)
+	if !ok || len(v) != 1 {
+		return false
+	}
+	n, ok := v[0].(int64)
+	return ok && n == -3
+}
+
+// bansKnown reports whether product's events must carry ban checks: an
+// apply found its banned hash. Until then a batch only has the script
+// verify that the hash does not exist, which costs one EXISTS a batch
+// instead of four script arguments per player per event.
+func (s *Store) bansKnown(product string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.banned[product]
+}
+
+func (s *Store) noteBanned(product string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.banned[product] = true
+}
+
 // banChecks are the apply script's 'bx' changes for one event: one per
 // distinct player it names, checked against the live banned hash (never a
 // scratch key, so a rebuild skips banned players too). idx lists a key.

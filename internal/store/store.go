@@ -40,6 +40,10 @@ type Store struct {
 	mu      sync.Mutex
 	known   map[string]bool // products already added to the products set
 	scratch map[string]bool // scratch keys written (scratch stores only)
+	// banned lists the products whose banned hash an apply found to
+	// exist: their events carry per-player ban checks from then on; the
+	// others' batches only ask the script to verify there is none.
+	banned map[string]bool
 }
 
 // New wraps a go-redis client; a plain client and a cluster client both work.
@@ -65,6 +69,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 		swap:    redis.NewScript(swapSrc),
 		known:   map[string]bool{},
 		scratch: map[string]bool{},
+		banned:  map[string]bool{},
 	}
 }
 
