@@ -40,15 +40,7 @@ type periodHistoryJSON struct {
 // periodic board: their rank in each kept period (periods), which every
 // periodic board has; period= is refused (the answer covers them all).
 func (s *Server) v1History(w http.ResponseWriter, r *http.Request) {
-	p, prod, ok := s.v1Product(w, r)
-	if !ok {
-		return
-	}
-	user, ok := v1User(w, r)
-	if !ok {
-		return
-	}
-	board, ok := s.v1Board(w, r, p, prod)
+	p, prod, user, board, ok := s.v1PlayerBoard(w, r)
 	if !ok {
 		return
 	}

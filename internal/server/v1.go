@@ -71,6 +71,19 @@ func v1User(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return u, true
 }
 
+// v1PlayerBoard checks the {product} and {user} of a player's route and
+// resolves its board (v1Board): the one preamble of every per-player read.
+func (s *Server) v1PlayerBoard(w http.ResponseWriter, r *http.Request) (p string, prod handler.Product, user, board string, ok bool) {
+	if p, prod, ok = s.v1Product(w, r); !ok {
+		return
+	}
+	if user, ok = v1User(w, r); !ok {
+		return
+	}
+	board, ok = s.v1Board(w, r, p, prod)
+	return
+}
+
 // v1Board resolves ?board=, ?period= and ?segment= to the instance a
 // query reads, by the resolver the CLI uses (handler.Product.Resolve): the
 // product's default board, its current period and the unsplit instance
@@ -219,15 +232,7 @@ func (s *Server) v1Leaderboard(w http.ResponseWriter, r *http.Request) {
 
 // v1Around: GET /v1/products/{product}/leaderboard/around/{user}?board=&n=
 func (s *Server) v1Around(w http.ResponseWriter, r *http.Request) {
-	p, prod, ok := s.v1Product(w, r)
-	if !ok {
-		return
-	}
-	user, ok := v1User(w, r)
-	if !ok {
-		return
-	}
-	board, ok := s.v1Board(w, r, p, prod)
+	p, prod, user, board, ok := s.v1PlayerBoard(w, r)
 	if !ok {
 		return
 	}
@@ -268,15 +273,7 @@ type playerJSON struct {
 
 // v1Player: GET /v1/products/{product}/players/{user}?board=
 func (s *Server) v1Player(w http.ResponseWriter, r *http.Request) {
-	p, prod, ok := s.v1Product(w, r)
-	if !ok {
-		return
-	}
-	user, ok := v1User(w, r)
-	if !ok {
-		return
-	}
-	board, ok := s.v1Board(w, r, p, prod)
+	p, prod, user, board, ok := s.v1PlayerBoard(w, r)
 	if !ok {
 		return
 	}
