@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 
+	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
 	"github.com/varcade/statsctl/internal/gen"
@@ -103,4 +105,72 @@ func BenchmarkRunElo(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRun(b, r)
+}
+
+// streamReply is n generated entries as go-redis's Do returns the entries
+// of an XREADGROUP reply: [[id, [name, value, ...]], ...], every value boxed.
+func streamReply(tb testing.TB, n int) any {
+	tb.Helper()
+	es := e2etest.GenEntriesN(tb, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}, n)
+	reply := make([]any, len(es))
+	for i, e := range es {
+		kv := make([]any, len(e))
+		for j, s := range e {
+			kv[j] = s
+		}
+		reply[i] = []any{fmt.Sprintf("1712345678%03d-%d", i/7, i%7), kv}
+	}
+	return reply
+}
+
+// BenchmarkPrepareStream is the Go side of consume's critical path for one
+// batch of 1000 entries, as the consumer runs it: decode the XREADGROUP
+// reply (event.StreamEntries), turn each entry into an event, and
+// PrepareBatch them with the built-in handlers. The sub-benchmarks time the
+// stages alone, so a change can be placed.
+func BenchmarkPrepareStream(b *testing.B) {
+	reply := streamReply(b, 1000)
+	eng := engine.New(handler.Builtin(), nil)
+	toEvents := func(es []event.StreamEntry) []event.Event {
+		evs := make([]event.Event, 0, len(es))
+		for _, m := range es {
+			evs = append(evs, m.Event())
+		}
+		return evs
+	}
+	es, err := event.StreamEntries(reply)
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := toEvents(es)
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			es, err := event.StreamEntries(reply)
+			if err != nil {
+				b.Fatal(err)
+			}
+			eng.PrepareBatch(toEvents(es))
+		}
+	})
+	b.Run("entries", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := event.StreamEntries(reply); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("events", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			toEvents(es)
+		}
+	})
+	b.Run("prepare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			eng.PrepareBatch(evs)
+		}
+	})
 }
