@@ -44,6 +44,10 @@ func StreamEntries(v any) ([]StreamEntry, error) {
 	if !ok {
 		return nil, fmt.Errorf("stream entries are a %T, not an array", v)
 	}
+	// One backing array holds every entry's fields: a reply of 1000 entries
+	// is one allocation rather than 1000. Each KV is capped at its own
+	// length, so appending to one entry's fields cannot reach the next's.
+	buf := make([]string, replyFields(arr))
 	out := make([]StreamEntry, 0, len(arr))
 	for _, x := range arr {
 		pair, ok := x.([]any)
@@ -62,7 +66,8 @@ func StreamEntries(v any) ([]StreamEntry, error) {
 		if !ok {
 			return nil, fmt.Errorf("fields of stream entry %s are a %T, not an array", id, pair[1])
 		}
-		kv := make([]string, len(fs))
+		kv := buf[:len(fs):len(fs)]
+		buf = buf[len(fs):]
 		for i, f := range fs {
 			switch s := f.(type) {
 			case string:
@@ -74,4 +79,19 @@ func StreamEntries(v any) ([]StreamEntry, error) {
 		out = append(out, StreamEntry{ID: id, KV: kv})
 	}
 	return out, nil
+}
+
+// replyFields counts the field names and values of a reply's well-formed
+// entries, the size of StreamEntries' backing array; a malformed entry adds
+// nothing (StreamEntries refuses it when it gets there).
+func replyFields(arr []any) int {
+	n := 0
+	for _, x := range arr {
+		if pair, ok := x.([]any); ok && len(pair) == 2 {
+			if fs, ok := pair[1].([]any); ok {
+				n += len(fs)
+			}
+		}
+	}
+	return n
 }
