@@ -23,11 +23,13 @@ func (e StreamEntry) Event() Event { return FromStreamPairs(e.ID, e.KV) }
 func FromStreamPairs(id string, kv []string) Event {
 	ev := Event{ID: id, Fields: make(map[string]string, len(kv)/2)}
 	for i := 0; i+1 < len(kv); i += 2 {
-		k := kv[i]
-		if _, seen := ev.Fields[k]; seen && ev.dup == "" {
-			ev.dup = k
+		// A store that does not grow the map found the name there: one
+		// hash of the name per field, not a lookup and then a store.
+		n := len(ev.Fields)
+		ev.Fields[kv[i]] = kv[i+1]
+		if len(ev.Fields) == n && ev.dup == "" {
+			ev.dup = kv[i]
 		}
-		ev.Fields[k] = kv[i+1]
 	}
 	return ev
 }
