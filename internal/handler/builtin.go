@@ -15,18 +15,20 @@ const (
 	StatLosses = "losses"
 )
 
-// exrpsWeapon maps exrps's event_data codes to stat name stems. The game
-// server sends ” + index, so a player who picked nothing arrives as "null".
-func exrpsWeapon(code string) (string, bool) {
+// exrpsWeaponStat maps exrps's event_data codes to the stat a pick counts
+// in (<weapon>_selection_count, spelled out so no pick builds a string).
+// The game server sends ” + index, so a player who picked nothing arrives
+// as "null".
+func exrpsWeaponStat(code string) (string, bool) {
 	switch code {
 	case "0":
-		return "rock", true
+		return "rock_selection_count", true
 	case "1":
-		return "paper", true
+		return "paper_selection_count", true
 	case "2":
-		return "scissors", true
+		return "scissors_selection_count", true
 	case "null":
-		return "botch", true
+		return "botch_selection_count", true
 	}
 	return "", false
 }
@@ -121,11 +123,11 @@ func (ExrpsWeapons) Handle(ev event.Event, _ Values) ([]Change, error) {
 	if !ok {
 		return nil, Invalidf(ReasonMissingField, "select_weapon without %s", event.FieldEventData)
 	}
-	weapon, known := exrpsWeapon(code)
+	stat, known := exrpsWeaponStat(code)
 	if !known {
 		return nil, Invalidf(ReasonUnknownWeapon, "select_weapon with unknown weapon code %.20q (want 0, 1, 2 or null)", code)
 	}
-	return []Change{{Op: StatAdd, User: user, Field: weapon + "_selection_count", Int: 1}}, nil
+	return []Change{{Op: StatAdd, User: user, Field: stat, Int: 1}}, nil
 }
 
 // DefaultProduct is what an unknown product gets: the wins board and the
