@@ -87,6 +87,15 @@ func (r Result) Draw() bool {
 	return true
 }
 
+// players counts the players of every team.
+func (r Result) players() int {
+	n := 0
+	for _, t := range r.Teams {
+		n += len(t)
+	}
+	return n
+}
+
 // Players lists every player of the result, team by team.
 func (r Result) Players() []string {
 	var out []string
@@ -107,7 +116,7 @@ func (r ResultRules) ParseResult(ev event.Event) (Result, bool, error) {
 		if !ok || err != nil {
 			return Result{}, ok, err
 		}
-		res := Result{Teams: [][]string{{g.Winner}, {g.Loser}}, Places: []int{1, 2}}
+		res := gameOverResult(g)
 		if r.IsDraw(ev) {
 			res.Places[1] = 1
 		}
@@ -117,6 +126,22 @@ func (r ResultRules) ParseResult(ev event.Event) (Result, bool, error) {
 		return res, true, err
 	}
 	return Result{}, false, nil
+}
+
+// gameOverResult is a game_over's result, two teams of one, in one
+// allocation rather than four: every game_over is parsed once per handler
+// that reads results. Each slice is capped at its length, as the literals
+// it replaces were, so an append copies rather than reaching a neighbour.
+func gameOverResult(g GameResult) Result {
+	a := new(struct {
+		users  [2]string
+		teams  [2][]string
+		places [2]int
+	})
+	a.users = [2]string{g.Winner, g.Loser}
+	a.teams = [2][]string{a.users[0:1:1], a.users[1:2:2]}
+	a.places = [2]int{1, 2}
+	return Result{Teams: a.teams[:], Places: a.places[:]}
 }
 
 func (r ResultRules) parseMatch(ev event.Event) (Result, error) {

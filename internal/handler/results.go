@@ -21,7 +21,14 @@ const PodiumPlaces = 3
 // is a win unless every team is first (a draw), any other place a loss.
 func resultStats(res Result) []Change {
 	draw := res.Draw()
-	var out []Change
+	per := 3 // the changes of one player, to size out once
+	if draw || res.Match {
+		per++
+	}
+	if res.Match {
+		per += 3
+	}
+	out := make([]Change, 0, per*res.players())
 	for i, team := range res.Teams {
 		place := res.Places[i]
 		win, loss, drew := int64(0), int64(0), int64(0)
@@ -60,7 +67,7 @@ func resultStats(res Result) []Change {
 // player unless the result is a draw; everyone else enters at 0.
 func winsChanges(board string, res Result) []Change {
 	draw := res.Draw()
-	var out []Change
+	out := make([]Change, 0, res.players())
 	for i, team := range res.Teams {
 		for _, u := range team {
 			if !draw && res.Places[i] == 1 {
