@@ -78,11 +78,18 @@ func (e *Engine) Registry() *handler.Registry { return e.reg }
 // Prepare runs the handlers over one event without writing anything. It is
 // how --strict checks a whole file first, and the first half of Apply.
 func (e *Engine) Prepare(ev event.Event) (store.Item, Outcome) {
+	p := ev.Product()
+	return e.prepareWith(ev, p, e.reg.Lookup(p))
+}
+
+// prepareWith is Prepare with the event's product id and its handlers
+// already looked up, so a batch looks them up once per run of events of
+// one product rather than twice per event.
+func (e *Engine) prepareWith(ev event.Event, p string, h handler.Product) (store.Item, Outcome) {
 	if err := ev.Validate(); err != nil {
 		return store.Item{}, Outcome{Status: Invalid, Product: validProduct(ev), Reason: reasonOf(ev), Detail: err.Error()}
 	}
-	p := ev.Product()
-	changes, err := e.reg.Lookup(p).Handle(ev, handler.NoValues{})
+	changes, err := h.Handle(ev, handler.NoValues{})
 	if err != nil {
 		var inv *handler.Invalid
 		if errors.As(err, &inv) {
@@ -150,15 +157,28 @@ type entry struct {
 
 func (e *Engine) prepare(entries []entry) *Prepared {
 	p := &Prepared{Outcomes: make([]Outcome, len(entries)), batches: map[string][]store.Item{}, where: map[string][]int{}}
+	// The handlers of the last product seen: a stream's events come in runs
+	// of one game, so most events reuse them. The registry is read-only.
+	var (
+		lastName     string
+		last         handler.Product
+		lastStateful bool
+		haveLast     bool
+	)
 	for i, en := range entries {
 		if en.bad != nil {
 			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: en.bad.Err.Error()}
 			continue
 		}
+		prod := en.ev.Product()
+		if !haveLast || prod != lastName {
+			lastName, last, haveLast = prod, e.reg.Lookup(prod), true
+			lastStateful = last.Stateful()
+		}
 		// Only products with a stateful scorer pay for the Needs check;
 		// wins-only products go straight to Prepare as before ratings.
-		if prod := en.ev.Product(); e.reg.Lookup(prod).Stateful() && en.ev.Validate() == nil {
-			if needs := e.reg.Lookup(prod).Needs(en.ev); len(needs) > 0 {
+		if lastStateful && en.ev.Validate() == nil {
+			if needs := last.Needs(en.ev); len(needs) > 0 {
 				if p.deferred == nil {
 					p.deferred = map[string][]deferred{}
 				}
@@ -167,7 +187,7 @@ func (e *Engine) prepare(entries []entry) *Prepared {
 				continue
 			}
 		}
-		item, out := e.Prepare(en.ev)
+		item, out := e.prepareWith(en.ev, prod, last)
 		p.Outcomes[i] = out
 		if out.Status == Applied {
 			p.batches[out.Product] = append(p.batches[out.Product], item)
