@@ -141,22 +141,16 @@ type deferred struct {
 
 // PrepareBatch runs the handlers over a batch of events.
 func (e *Engine) PrepareBatch(evs []event.Event) *Prepared {
-	entries := make([]entry, len(evs))
-	for i, ev := range evs {
-		entries[i] = entry{ev: ev}
-	}
-	return e.prepare(entries)
+	return e.prepare(evs, nil)
 }
 
-// entry is an event, or a line that could not be decoded into one; a replay
-// keeps both in input order so reports come out in line order.
-type entry struct {
-	ev  event.Event
-	bad *event.LineError
-}
-
-func (e *Engine) prepare(entries []entry) *Prepared {
-	p := &Prepared{Outcomes: make([]Outcome, len(entries)), batches: map[string][]store.Item{}, where: map[string][]int{}}
+// prepare runs the handlers over evs. A replay keeps the lines that could
+// not be decoded into an event in input order too, so reports come out in
+// line order: bad is nil (none) or as long as evs, and where bad[i] is set,
+// evs[i] is no event but that line. Two slices rather than one of pairs, so
+// PrepareBatch hands its events over without copying them.
+func (e *Engine) prepare(evs []event.Event, bad []*event.LineError) *Prepared {
+	p := &Prepared{Outcomes: make([]Outcome, len(evs)), batches: map[string][]store.Item{}, where: map[string][]int{}}
 	// The handlers of the last product seen: a stream's events come in runs
 	// of one game, so most events reuse them. The registry is read-only.
 	var (
@@ -165,29 +159,30 @@ func (e *Engine) prepare(entries []entry) *Prepared {
 		lastStateful bool
 		haveLast     bool
 	)
-	for i, en := range entries {
-		if en.bad != nil {
-			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: en.bad.Err.Error()}
+	for i := range evs {
+		if bad != nil && bad[i] != nil {
+			p.Outcomes[i] = Outcome{Status: Invalid, Reason: handler.ReasonMalformed, Detail: bad[i].Err.Error()}
 			continue
 		}
-		prod := en.ev.Product()
+		ev := &evs[i]
+		prod := ev.Product()
 		if !haveLast || prod != lastName {
 			lastName, last, haveLast = prod, e.reg.Lookup(prod), true
 			lastStateful = last.Stateful()
 		}
 		// Only products with a stateful scorer pay for the Needs check;
 		// wins-only products go straight to Prepare as before ratings.
-		if lastStateful && en.ev.Validate() == nil {
-			if needs := last.Needs(en.ev); len(needs) > 0 {
+		if lastStateful && ev.Validate() == nil {
+			if needs := last.Needs(*ev); len(needs) > 0 {
 				if p.deferred == nil {
 					p.deferred = map[string][]deferred{}
 				}
-				p.deferred[prod] = append(p.deferred[prod], deferred{at: i, ev: en.ev, needs: needs})
+				p.deferred[prod] = append(p.deferred[prod], deferred{at: i, ev: *ev, needs: needs})
 				p.Outcomes[i] = Outcome{Status: Applied, Product: prod}
 				continue
 			}
 		}
-		item, out := e.prepareWith(en.ev, prod, last)
+		item, out := e.prepareWith(*ev, prod, last)
 		p.Outcomes[i] = out
 		if out.Status == Applied {
 			p.batches[out.Product] = append(p.batches[out.Product], item)

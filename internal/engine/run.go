@@ -59,14 +59,16 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		entries := make([]entry, 0, size)
+		evs := make([]event.Event, 0, size)
+		bad := make([]*event.LineError, 0, size)
 		srcs := make([]event.Source, 0, size)
 		flush := func() bool {
-			pb := preparedBatch{p: e.prepare(entries), srcs: srcs}
+			pb := preparedBatch{p: e.prepare(evs, bad), srcs: srcs}
 			if o, ok := src.(Offsetter); ok {
 				pb.offset = o.Offset()
 			}
-			entries = make([]entry, 0, size)
+			evs = make([]event.Event, 0, size)
+			bad = make([]*event.LineError, 0, size)
 			srcs = make([]event.Source, 0, size)
 			select {
 			case batches <- pb:
@@ -80,23 +82,25 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 			var le *event.LineError
 			switch {
 			case err == io.EOF:
-				if len(entries) > 0 && !flush() {
+				if len(evs) > 0 && !flush() {
 					readErr <- ctx.Err()
 					return
 				}
 				readErr <- nil
 				return
 			case errors.As(err, &le):
-				entries = append(entries, entry{bad: le})
+				evs = append(evs, event.Event{})
+				bad = append(bad, le)
 				srcs = append(srcs, le.Src)
 			case err != nil:
 				readErr <- err
 				return
 			default:
-				entries = append(entries, entry{ev: ev})
+				evs = append(evs, ev)
+				bad = append(bad, nil)
 				srcs = append(srcs, ev.Src)
 			}
-			if len(entries) == size && !flush() {
+			if len(evs) == size && !flush() {
 				readErr <- ctx.Err()
 				return
 			}
