@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -180,7 +179,9 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer stopProfile()
-	tuneGC(f)
+	// The live heap is a few MB: a 40 MiB soft limit keeps the resident
+	// size well under 50 MB.
+	cmdutil.TuneGC(f, 40<<20)
 	closeDone := o.closing.start(bg, f, eng, cons, stream, log, &wg)
 	err = cons.Run(ctx)
 	stopBG()
@@ -302,17 +303,4 @@ type redisLogger struct{ log *slog.Logger }
 // Printf logs one go-redis message at debug level.
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
-}
-
-// tuneGC trades a little memory for throughput: the daemon's live heap is a
-// few MB, so collecting less often (GOGC=400) costs little, while a soft
-// limit of 40 MiB keeps the resident size well under 50 MB. GOGC and
-// GOMEMLIMIT in the environment win.
-func tuneGC(f *cmdutil.Factory) {
-	if f.Env("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if f.Env("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(40 << 20)
-	}
 }
