@@ -277,34 +277,20 @@ func (p Product) HasBoard(name string) bool {
 // gathers their changes. The first invalid verdict wins: an event is applied
 // whole or not at all.
 func (p Product) Handle(ev event.Event, cur Values) ([]Change, error) {
-	// Every handler's changes are gathered first and copied into one slice
-	// of the exact size: a game_over's changes are one allocation, not one
-	// per growth of the slice.
-	var buf [8][]Change
-	parts := buf[:0]
-	n := 0
+	var out []Change
 	for _, b := range p.Boards {
 		ch, err := b.Scorer.Handle(ev, cur)
 		if err != nil {
 			return nil, err
 		}
-		hp := b.History.HistoryPoints(ev, ch)
-		parts = append(parts, ch, hp)
-		n += len(ch) + len(hp)
+		out = append(out, ch...)
+		out = append(out, b.History.HistoryPoints(ev, ch)...)
 	}
 	for _, h := range p.Stats {
 		ch, err := h.Handle(ev, cur)
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, ch)
-		n += len(ch)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	out := make([]Change, 0, n)
-	for _, ch := range parts {
 		out = append(out, ch...)
 	}
 	return out, nil
