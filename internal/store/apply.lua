@@ -105,12 +105,33 @@
 -- refuses only a run's first write), short of an ACL that lets statsctl
 -- read its marker keys but not write them. On the realistic stream this
 -- drops 3 of 4 reads (issue 15).
+--
+-- The hot path (issue 15). Most of a script run's cost here is Lua, not
+-- the data commands (callgrind: the commands proper are about a quarter of
+-- the script's instructions), so the loop over changes is written for the
+-- VM: builtins are locals; a number sent as a string (key index, marker
+-- index, count) is converted once per distinct string, through K and N,
+-- because tonumber on a string costs two strtod calls in Redis's Lua;
+-- write() tests the common ops first; and an event that opens no period
+-- allocates nothing for one.
+local tonumber, type, rpcall = tonumber, type, redis.pcall
+local function failed(r) return type(r) == 'table' and r.err ~= nil end
+-- N[s] is tonumber(s), K[s] is KEYS[tonumber(s)], both cached.
+local N = setmetatable({}, {__index = function(t, s)
+  local v = tonumber(s)
+  t[s] = v
+  return v
+end})
+local K = setmetatable({}, {__index = function(t, s)
+  local k = KEYS[N[s]]
+  t[s] = k
+  return k
+end})
 local ttl = tonumber(ARGV[1])
 local ng = tonumber(ARGV[2])
 local i = 3
-local function failed(r) return type(r) == 'table' and r.err ~= nil end
 for _ = 1, ng do
-  local v = redis.pcall('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
+  local v = rpcall('HGET', K[ARGV[i]], ARGV[i + 1])
   -- A guard on a key of the wrong type reads as absent: the events that
   -- write it are rejected below, one by one.
   if failed(v) then v = false end
@@ -124,7 +145,7 @@ end
 local ns = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, ns do
-  if redis.pcall('HEXISTS', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == 1 then return {-1} end
+  if rpcall('HEXISTS', K[ARGV[i]], ARGV[i + 1]) == 1 then return {-1} end
   i = i + 2
 end
 local bk = tonumber(ARGV[i])
@@ -164,7 +185,7 @@ local function history(key, user, value)
   local bk, t, cap, every = string.match(value, '^(%d+):(%d+):(%d+):(%d+)$')
   if not bk then return 'statsctl apply: bad history point ' .. value end
   cap, every = tonumber(cap), tonumber(every)
-  local s = redis.pcall('ZSCORE', KEYS[tonumber(bk)], user)
+  local s = rpcall('ZSCORE', KEYS[tonumber(bk)], user)
   if failed(s) then return s.err end
   if not s then return nil end -- not on the board: no score to record
   if t == '0' then
@@ -175,7 +196,7 @@ local function history(key, user, value)
   if every > 0 then
     local tn = tonumber(t)
     local from = tn - (tn % every)
-    local old = redis.pcall('ZRANGEBYSCORE', key, string.format('%.0f', from), string.format('%.0f', from + every - 1), 'WITHSCORES')
+    local old = rpcall('ZRANGEBYSCORE', key, string.format('%.0f', from), string.format('%.0f', from + every - 1), 'WITHSCORES')
     if failed(old) then return old.err end
     for j = 1, #old, 2 do
       if old[j] ~= m then
@@ -184,9 +205,9 @@ local function history(key, user, value)
       end
     end
   end
-  local prev = redis.pcall('ZSCORE', key, m)
+  local prev = rpcall('ZSCORE', key, m)
   if failed(prev) then return prev.err end
-  local r = redis.pcall('ZADD', key, t, m)
+  local r = rpcall('ZADD', key, t, m)
   if failed(r) then return r.err end
   log[#log + 1] = {true, key, m, prev}
   local n = redis.call('ZCARD', key)
@@ -202,14 +223,14 @@ end
 -- Value ops (issue 11). Every write logs what it replaces, as above.
 local maxExact = 9007199254740991
 local function zsetTo(key, member, score, prev)
-  local r = redis.pcall('ZADD', key, score, member)
+  local r = rpcall('ZADD', key, score, member)
   if failed(r) then return r.err end
   log[#log + 1] = {true, key, member, prev}
   return nil
 end
 local function keep(key, member, value, higher, isHash)
   local prev
-  if isHash then prev = redis.pcall('HGET', key, member) else prev = redis.pcall('ZSCORE', key, member) end
+  if isHash then prev = rpcall('HGET', key, member) else prev = rpcall('ZSCORE', key, member) end
   if failed(prev) then return prev.err end
   if prev then
     local a, b = tonumber(prev), tonumber(value)
@@ -217,7 +238,7 @@ local function keep(key, member, value, higher, isHash)
     if (higher and b <= a) or (not higher and b >= a) then return nil end
   end
   if isHash then
-    local r = redis.pcall('HSET', key, member, value)
+    local r = rpcall('HSET', key, member, value)
     if failed(r) then return r.err end
     log[#log + 1] = {false, key, member, prev}
     return nil
@@ -232,9 +253,9 @@ vop['hl'] = function(key, member, value) return keep(key, member, value, false, 
 vop['zx'] = function(key, member, value)
   local delta, floor = string.match(value, '^([^|]+)|(.+)$')
   if not delta then delta = value end
-  local prev = redis.pcall('ZSCORE', key, member)
+  local prev = rpcall('ZSCORE', key, member)
   if failed(prev) then return prev.err end
-  local r = redis.pcall('ZINCRBY', key, delta, member)
+  local r = rpcall('ZINCRBY', key, delta, member)
   if failed(r) then return r.err end
   log[#log + 1] = {true, key, member, prev}
   local s = tonumber(r)
@@ -242,14 +263,14 @@ vop['zx'] = function(key, member, value)
     return 'OUT_OF_RANGE the score of ' .. member .. ' would leave the exact range +-9007199254740991 (stored units)'
   end
   if floor and s < tonumber(floor) then
-    r = redis.pcall('ZADD', key, floor, member)
+    r = rpcall('ZADD', key, floor, member)
     if failed(r) then return r.err end
   end
   return nil
 end
 vop['zc'] = function(key, member, value)
   local new, maxc = string.match(value, '^([^|]+)|(.+)$')
-  local prev = redis.pcall('ZSCORE', key, member)
+  local prev = rpcall('ZSCORE', key, member)
   if failed(prev) then return prev.err end
   if prev and math.abs(tonumber(new) - tonumber(prev)) > tonumber(maxc) then
     return 'OUT_OF_RANGE ' .. new .. ' is more than max_change ' .. maxc .. ' from the stored ' .. prev .. ' (stored units)'
@@ -259,15 +280,15 @@ end
 vop['zt'] = function(key, member, value)
   local mode, bi, hi, ev, prefix = string.match(value, '^(%a+)|(%d+)|(%d+)|(-?%d+)|(.+)$')
   local board, hash = KEYS[tonumber(bi)], KEYS[tonumber(hi)]
-  local s = redis.pcall('ZSCORE', board, member)
+  local s = rpcall('ZSCORE', board, member)
   if failed(s) then return s.err end
   if not s then return nil end
-  local old = redis.pcall('HGET', hash, member)
+  local old = rpcall('HGET', hash, member)
   if failed(old) then return old.err end
   local m = prefix .. member
   local oldScore
   if old then
-    oldScore = redis.pcall('ZSCORE', key, old)
+    oldScore = rpcall('ZSCORE', key, old)
     if failed(oldScore) then return oldScore.err end
     if oldScore and tonumber(oldScore) == tonumber(s) then
       -- Same score: under 'r' the old stamp stays; under 'k' only an
@@ -279,7 +300,7 @@ vop['zt'] = function(key, member, value)
       if not better then return nil end
     end
     if old ~= m and oldScore then
-      local r = redis.pcall('ZREM', key, old)
+      local r = rpcall('ZREM', key, old)
       if failed(r) then return r.err end
       log[#log + 1] = {true, key, old, oldScore}
     end
@@ -289,7 +310,7 @@ vop['zt'] = function(key, member, value)
   local e = zsetTo(key, m, s, prev)
   if e then return e end
   if old ~= m then
-    local r = redis.pcall('HSET', hash, member, m)
+    local r = rpcall('HSET', hash, member, m)
     if failed(r) then return r.err end
     log[#log + 1] = {false, hash, member, old}
   end
@@ -297,19 +318,19 @@ vop['zt'] = function(key, member, value)
 end
 vop['sd'] = function(key, member, value)
   local si, max, field = string.match(value, '^(%d+)|(%d+)|(.+)$')
-  local r = redis.pcall('SADD', key, member)
+  local r = rpcall('SADD', key, member)
   if failed(r) then return r.err end
   if r == 0 then return nil end
   log[#log + 1] = {'s', key, member, false}
-  local n = redis.pcall('SCARD', key)
+  local n = rpcall('SCARD', key)
   if failed(n) then return n.err end
   if n > tonumber(max) then
     return 'OUT_OF_RANGE ' .. field .. ' would count more than ' .. max .. ' distinct values'
   end
   local sk = KEYS[tonumber(si)]
-  local prev = redis.pcall('HGET', sk, field)
+  local prev = rpcall('HGET', sk, field)
   if failed(prev) then return prev.err end
-  local w = redis.pcall('HSET', sk, field, n)
+  local w = rpcall('HSET', sk, field, n)
   if failed(w) then return w.err end
   log[#log + 1] = {false, sk, field, prev}
   return nil
@@ -341,17 +362,17 @@ local function period(key, member, value)
   local fe = future(t[5])
   if fe then return fe end
   local id = string.match(member, '@([^~]+)')
-  local c = redis.pcall('HEXISTS', ck, id)
+  local c = rpcall('HEXISTS', ck, id)
   if failed(c) then return c.err end
   if c == 1 then
     return 'statsctl period_closed: period ' .. id .. ' of ' .. member .. ' is closed (its standings are published); it takes no more events'
   end
-  local newer = redis.pcall('ZRANGEBYSCORE', key, t[3], '+inf', 'LIMIT', 0, 1)
+  local newer = rpcall('ZRANGEBYSCORE', key, t[3], '+inf', 'LIMIT', 0, 1)
   if failed(newer) then return newer.err end
   if #newer > 0 then
     return 'statsctl period_expired: period ' .. id .. ' of ' .. member .. ' is older than the kept archive (' .. newer[1] .. ' is kept); it is not brought back'
   end
-  local r = redis.pcall('ZADD', key, 'NX', t[2], member)
+  local r = rpcall('ZADD', key, 'NX', t[2], member)
   if failed(r) then return r.err end
   if r == 1 then
     log[#log + 1] = {true, key, member, false}
@@ -365,20 +386,20 @@ local function instance(key, member, value)
   local oc = key .. '\0' .. member
   if okc[oc] then return nil end
   local sc, mx = string.match(value, '(%S+) (%S+)')
-  local have = redis.pcall('ZSCORE', key, member)
+  local have = rpcall('ZSCORE', key, member)
   if failed(have) then return have.err end
   if have then
     okc[oc] = true
     return nil
   end
   if tonumber(mx) > 0 then
-    local n = redis.pcall('ZCOUNT', key, sc, sc)
+    local n = rpcall('ZCOUNT', key, sc, sc)
     if failed(n) then return n.err end
     if n - 1 >= tonumber(mx) then
       return 'statsctl segment_limit: ' .. member .. ' would be segment ' .. n .. ' of a board that allows ' .. mx .. ' (max_segments); raise it in the config or fix the sender'
     end
   end
-  local r = redis.pcall('ZADD', key, 'NX', sc, member)
+  local r = rpcall('ZADD', key, 'NX', sc, member)
   if failed(r) then return r.err end
   if r == 1 then
     log[#log + 1] = {true, key, member, false}
@@ -396,75 +417,90 @@ local banned = {}
 -- redis-server (redis.REDIS_VERSION, 7.0 on; miniredis wraps an int64
 -- overflow instead of refusing it, so it takes the read).
 local noRead = false
+-- wraps: the server wraps an int64 overflow of HINCRBY around instead of
+-- refusing it (miniredis; redis-server 7.0 on sets redis.REDIS_VERSION),
+-- so the script checks each result's sign itself.
+local wraps = redis.REDIS_VERSION == nil
 -- write runs one change and returns Redis's error message, or nil. lastw:
 -- it is its event's last change.
 local function write(op, key, member, value, lastw)
-  if op == 'bx' then
+  -- z: the op writes a sorted set (else a hash). The ops of every batch
+  -- are tested first; the rest return from their own functions.
+  local z
+  if op == 'ha' then
+    if value == '0' then
+      -- Adding 0 only creates the field: HSETNX says whether it did, so
+      -- no read is needed (and a non-integer value is left alone, as
+      -- adding 0 would).
+      local r = rpcall('HSETNX', key, member, '0')
+      if type(r) == 'table' and r.err then return r.err end
+      if r == 1 then log[#log + 1] = {false, key, member, false} end
+      return nil
+    end
+    z = false
+  elseif op == 'za' or op == 'zs' then
+    z = true
+  elseif op == 'ze' then
+    local r = rpcall('ZADD', key, 'NX', value, member)
+    if type(r) == 'table' and r.err then return r.err end
+    if r == 1 then log[#log + 1] = {true, key, member, false} end
+    return nil
+  elseif op == 'hs' then
+    z = false
+  elseif op == 'bx' then
     if banned[key] == nil then banned[key] = redis.call('EXISTS', key) == 1 end
     if not banned[key] then return nil end
-    local r = redis.pcall('HEXISTS', key, member)
+    local r = rpcall('HEXISTS', key, member)
     if failed(r) then return r.err end
     if r == 1 then return 'statsctl banned: ' .. member end
     return nil
+  elseif op == 'hp' then
+    return history(key, member, value)
+  elseif op == 'pw' then
+    return period(key, member, value)
+  elseif op == 'ir' then
+    return instance(key, member, value)
+  else
+    local vf = vop[op]
+    if vf then return vf(key, member, value) end
+    return 'statsctl apply: unknown op ' .. tostring(op)
   end
-  if op == 'hp' then return history(key, member, value) end
-  local vf = vop[op]
-  if vf then return vf(key, member, value) end
-  if op == 'pw' then return period(key, member, value) end
-  if op == 'ir' then return instance(key, member, value) end
-  if op == 'ze' then
-    local r = redis.pcall('ZADD', key, 'NX', value, member)
-    if failed(r) then return r.err end
-    if r == 1 then log[#log + 1] = {true, key, member, false} end
-    return nil
-  end
-  if op == 'ha' and value == '0' then
-    -- Adding 0 only creates the field: HSETNX says whether it did, so no
-    -- read is needed (and a non-integer value is left alone, as adding 0
-    -- would).
-    local r = redis.pcall('HSETNX', key, member, '0')
-    if failed(r) then return r.err end
-    if r == 1 then log[#log + 1] = {false, key, member, false} end
-    return nil
-  end
+  local r
   if lastw and noRead then
-    local r
     if op == 'ha' then
-      r = redis.pcall('HINCRBY', key, member, value)
+      r = rpcall('HINCRBY', key, member, value)
     elseif op == 'hs' then
-      r = redis.pcall('HSET', key, member, value)
+      r = rpcall('HSET', key, member, value)
     elseif op == 'zs' then
-      r = redis.pcall('ZADD', key, value, member)
+      r = rpcall('ZADD', key, value, member)
     end
     if r ~= nil then
-      if failed(r) then return r.err end
+      if type(r) == 'table' and r.err then return r.err end
       return nil
     end
   end
-  local z = op ~= 'ha' and op ~= 'hs'
   local prev
-  if z then prev = redis.pcall('ZSCORE', key, member) else prev = redis.pcall('HGET', key, member) end
-  if failed(prev) then return prev.err end
-  local r
-  if op == 'za' then
-    r = redis.pcall('ZINCRBY', key, value, member)
+  if z then prev = rpcall('ZSCORE', key, member) else prev = rpcall('HGET', key, member) end
+  if type(prev) == 'table' and prev.err then return prev.err end
+  if op == 'ha' then
+    r = rpcall('HINCRBY', key, member, value)
+  elseif op == 'za' then
+    r = rpcall('ZINCRBY', key, value, member)
   elseif op == 'zs' then
-    r = redis.pcall('ZADD', key, value, member)
-  elseif op == 'ha' then
-    r = redis.pcall('HINCRBY', key, member, value)
-  elseif op == 'hs' then
-    r = redis.pcall('HSET', key, member, value)
+    r = rpcall('ZADD', key, value, member)
   else
-    return 'statsctl apply: unknown op ' .. tostring(op)
+    r = rpcall('HSET', key, member, value)
   end
-  if failed(r) then return r.err end
+  if type(r) == 'table' and r.err then return r.err end
   log[#log + 1] = {z, key, member, prev}
   if op == 'ha' then
     -- redis-server refuses an int64 overflow itself; miniredis wraps
     -- around. Same signs in, another sign out is exactly an overflow.
-    local a, b, c = tonumber(prev or '0'), tonumber(value), tonumber(r)
-    if (a >= 0 and b > 0 and c < 0) or (a < 0 and b < 0 and c >= 0) then
-      return 'ERR increment or decrement would overflow'
+    if wraps then
+      local a, b, c = tonumber(prev or '0'), tonumber(value), tonumber(r)
+      if (a >= 0 and b > 0 and c < 0) or (a < 0 and b < 0 and c >= 0) then
+        return 'ERR increment or decrement would overflow'
+      end
     end
   elseif op == 'za' then
     local s = tonumber(r)
@@ -485,20 +521,20 @@ local seen, marks = {}, {}
 do
   local want, j, anyStrict = {}, i, ns > 0
   while j <= n do
-    local mk = tonumber(ARGV[j])
+    local mk = N[ARGV[j]]
     if mk > 0 then
       want[mk] = want[mk] or {}
       local w = want[mk]
       w[#w + 1] = ARGV[j + 1]
     end
     if ARGV[j + 2] == '1' then anyStrict = true end
-    j = j + 4 + 4 * tonumber(ARGV[j + 3])
+    j = j + 4 + 4 * N[ARGV[j + 3]]
   end
-  noRead = not anyStrict and redis.REDIS_VERSION ~= nil
+  noRead = not anyStrict and not wraps
   for mk, ids in pairs(want) do
     local s = {}
     for a = 1, #ids, 1000 do
-      local r = redis.pcall('HMGET', KEYS[mk], unpack(ids, a, math.min(a + 999, #ids)))
+      local r = rpcall('HMGET', KEYS[mk], unpack(ids, a, math.min(a + 999, #ids)))
       if failed(r) then
         s = r.err
         break
@@ -518,10 +554,10 @@ local function markApplied(mk, id)
   touched[mk] = true
 end
 while i <= n do
-  local mk = tonumber(ARGV[i])
+  local mk = N[ARGV[i]]
   local id = ARGV[i + 1]
   local strict = ARGV[i + 2] == '1'
-  local nc = tonumber(ARGV[i + 3])
+  local nc = N[ARGV[i + 3]]
   i = i + 4
   local last = i + 4 * nc
   ord = ord + 1
@@ -537,12 +573,11 @@ while i <= n do
   end
   if fresh and not bad then
     local mark = #log
-    pend = {}
+    if #pend > 0 then pend = {} end
     while i < last do
-      local ki = tonumber(ARGV[i + 1])
-      local e = write(ARGV[i], KEYS[ki], ARGV[i + 2], ARGV[i + 3], i + 4 == last)
+      local e = write(ARGV[i], K[ARGV[i + 1]], ARGV[i + 2], ARGV[i + 3], i + 4 == last)
       if e then
-        bad, badKey = e, ki
+        bad, badKey = e, N[ARGV[i + 1]]
         break
       end
       i = i + 4
@@ -590,7 +625,7 @@ do
         args[#args + 1] = ids[b]
         args[#args + 1] = '1'
       end
-      local r = redis.pcall('HSET', KEYS[mk], unpack(args))
+      local r = rpcall('HSET', KEYS[mk], unpack(args))
       if failed(r) then
         for _, d in ipairs(done) do redis.call('HDEL', KEYS[d[1]], unpack(d[2], d[3], d[4])) end
         undo(0)
@@ -614,7 +649,7 @@ for key, tr in pairs(trims) do
   if #old > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. tr[1]) end
 end
 if ttl > 0 then
-  for mk in pairs(touched) do redis.pcall('EXPIRE', KEYS[mk], ttl) end
+  for mk in pairs(touched) do rpcall('EXPIRE', KEYS[mk], ttl) end
 end
 local out = {applied, #dups}
 for _, d in ipairs(dups) do out[#out + 1] = d end
