@@ -22,6 +22,18 @@ func (c *Consumer) xreadgroup(ctx context.Context, from string, block time.Durat
 		args = append(args, "BLOCK", capBlock(c.stream, block).Milliseconds())
 	}
 	args = append(args, "STREAMS", c.cfg.Stream, from)
+	// The reply's raw bytes, decoded by event.ReadGroupReply: go-redis's
+	// generic decode was the largest Go cost of a drain (issue 15). An
+	// error reply (MOVED, LOADING, NOGROUP...) means Redis delivered
+	// nothing, so the command goes again through Do, whose error handling
+	// (redirects, retries, typed errors) then applies as before.
+	raw := redis.NewRawCmd(ctx, args...)
+	if err := c.stream.Process(ctx, raw); err != nil {
+		return nil, err
+	}
+	if b := raw.Val(); len(b) > 0 && b[0] != '-' && b[0] != '!' {
+		return event.ReadGroupReply(b)
+	}
 	v, err := c.stream.Do(ctx, args...).Result()
 	if err != nil {
 		return nil, err
