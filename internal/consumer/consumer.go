@@ -30,6 +30,7 @@ type Consumer struct {
 	cfg    Config
 	eng    *engine.Engine
 	stream redis.UniversalClient
+	acks   acker // the applied batch's dead letters and XACK, in flight
 	log    *slog.Logger
 	dead   *redis.Script
 	m      *Metrics

@@ -71,19 +71,9 @@ func (c *Consumer) commit(_, abort context.Context, b *batch) error {
 			dead = append(dead, deadLetter{ev: evs[i], out: o})
 		}
 	}
-	if len(dead) > 0 {
-		if err := c.retry(abort, abort, "write dead letters", func(x context.Context) error {
-			return c.writeDeadLetters(x, dead)
-		}); err != nil {
-			return err
-		}
-	}
-	if err := c.retry(abort, abort, "acknowledge batch", func(x context.Context) error {
-		if err := c.stream.XAck(x, c.cfg.Stream, c.cfg.Group, ids...).Err(); err != nil {
-			return fmt.Errorf("acknowledge %d entries of %s: %w", len(ids), c.cfg.Stream, err)
-		}
-		return nil
-	}); err != nil {
+	// The batch's dead letters and acknowledgement go on in the background
+	// while the next batch is applied (ack.go).
+	if err := c.acks.hand(c, abort, ids, dead); err != nil {
 		return err
 	}
 	c.count(evs, outs, c.cfg.Now().Sub(began))

@@ -30,13 +30,16 @@ func (c *Consumer) ownPending(ctx, abort context.Context) error {
 	return nil
 }
 
-// readAhead is the read of the next batch, running while the current one
-// is applied: the consumer's own work and Redis's then overlap instead of
-// taking turns (a drain used to keep neither statsctl nor Redis busy). The
-// read ahead also decodes the batch and runs its handlers (pure), so that
-// CPU work overlaps the current batch's apply script too.
+// readAhead reads the next batches while the current one is applied: the
+// consumer's own work and Redis's then overlap instead of taking turns (a
+// drain used to keep neither statsctl nor Redis busy). It also decodes each
+// batch and runs its handlers (pure), so that CPU work overlaps the apply
+// script too. One goroutine reads batch after batch and hands them over in
+// order, one prepared batch waiting while it reads and prepares the next,
+// so that a read never waits for the batch before it to be applied.
 type readAhead struct {
-	ch chan readResult // nil when no read is in flight
+	ch   chan readResult // results in order; nil when no reader runs
+	quit chan struct{}   // closed by abandon: the reader stops handing over
 }
 
 type readResult struct {
@@ -45,27 +48,71 @@ type readResult struct {
 	err  error
 }
 
-// take waits for the read in flight; ok is false when there is none.
+// start runs the reader: it reads (without blocking: an empty answer just
+// means caught up) and prepares until a read fails, comes back short of a
+// full batch, or ctx is done, handing each result over in order. Entries it
+// read are in this consumer's pending list like any others: a crash
+// redelivers them.
+func (a *readAhead) start(c *Consumer, ctx, abort context.Context) {
+	a.ch = make(chan readResult, 1)
+	if a.quit == nil {
+		a.quit = make(chan struct{})
+	}
+	ch, quit := a.ch, a.quit
+	go func() {
+		defer close(ch)
+		for {
+			m, err := c.read(ctx, abort, ">", 0)
+			var b *batch
+			if err == nil && len(m) > 0 {
+				b = c.prepare(m)
+			}
+			select {
+			case ch <- readResult{m, b, err}:
+			case <-quit:
+				return
+			}
+			if err != nil || len(m) < c.cfg.Count || ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+}
+
+// take waits for the next batch read ahead; ok is false when the reader
+// has ended and everything it read was taken.
 func (a *readAhead) take() (r readResult, ok bool) {
 	if a.ch == nil {
 		return readResult{}, false
 	}
-	r = <-a.ch
-	a.ch = nil
-	return r, true
+	r, ok = <-a.ch
+	if !ok {
+		a.ch = nil
+	}
+	return r, ok
 }
 
-// readNew processes one batch of new entries, the one read ahead if there
-// is one, and returns how many. After a full batch it starts reading (and
-// preparing) the next (without blocking: an empty answer just means caught
-// up), so the read overlaps this batch's apply. Entries read ahead are in
-// this consumer's pending list like any others: a crash redelivers them.
+// abandon stops a reader whose batches will not be taken (Run is ending
+// on an error): what it read stays pending and is delivered again.
+func (a *readAhead) abandon() {
+	if a.quit != nil {
+		close(a.quit)
+		a.quit = nil
+	}
+}
+
+// readNew processes one batch of new entries, the next one read ahead if a
+// reader runs, and returns how many. After a full batch read here it starts
+// the reader, so the reads overlap this batch's apply.
 func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, error) {
 	r, ok := ahead.take()
 	if !ok {
 		r.msgs, r.err = c.read(ctx, abort, ">", c.cfg.Block)
 		if r.err == nil && len(r.msgs) > 0 {
 			r.b = c.prepare(r.msgs)
+		}
+		if r.err == nil && len(r.msgs) == c.cfg.Count && ctx.Err() == nil {
+			ahead.start(c, ctx, abort)
 		}
 	}
 	msgs, err := r.msgs, r.err
@@ -74,18 +121,6 @@ func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, e
 	}
 	if len(msgs) == 0 {
 		return 0, nil
-	}
-	if len(msgs) == c.cfg.Count && ctx.Err() == nil {
-		ch := make(chan readResult, 1)
-		go func() {
-			m, err := c.read(ctx, abort, ">", 0)
-			var b *batch
-			if err == nil && len(m) > 0 {
-				b = c.prepare(m)
-			}
-			ch <- readResult{m, b, err}
-		}()
-		ahead.ch = ch
 	}
 	return len(msgs), c.commit(ctx, abort, r.b)
 }

@@ -49,6 +49,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	var lastClaim, lastInfo time.Time
 	var ahead readAhead
+	defer ahead.abandon()
 	for ctx.Err() == nil {
 		now := c.cfg.Now()
 		if now.Sub(lastClaim) >= c.claimEvery() {
@@ -58,6 +59,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		}
 		n, err := c.readNew(ctx, abort, &ahead)
+		if err == nil && n == 0 {
+			// Caught up: what was applied is acknowledged before the
+			// group's pending count is read.
+			err = c.acks.wait()
+		}
 		if err != nil {
 			return c.finish(ctx, err)
 		}
@@ -83,11 +89,18 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		}
 	}
-	// A stop arrived with the next batch read ahead: it is in hand too, so
-	// finish it within the grace period rather than leave it pending.
-	if r, ok := ahead.take(); ok && r.err == nil && len(r.msgs) > 0 {
-		if err := c.commit(ctx, abort, r.b); err != nil {
-			return c.finish(ctx, err)
+	// A stop arrived with batches read ahead: they are in hand too (the
+	// reader reads no more once ctx is done), so finish them within the
+	// grace period rather than leave them pending.
+	for {
+		r, ok := ahead.take()
+		if !ok || r.err != nil {
+			break
+		}
+		if len(r.msgs) > 0 {
+			if err := c.commit(ctx, abort, r.b); err != nil {
+				return c.finish(ctx, err)
+			}
 		}
 	}
 	return c.finish(ctx, nil)
@@ -97,6 +110,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 // a clean exit whatever was in flight, since unacknowledged entries are
 // redelivered and re-applying them changes nothing.
 func (c *Consumer) finish(ctx context.Context, err error) error {
+	if aerr := c.acks.wait(); err == nil {
+		err = aerr
+	}
 	if ctx.Err() != nil && (err == nil || errors.Is(err, retry.ErrStopped) || errors.Is(err, context.Canceled)) {
 		c.log.Info("consumer stopped", c.summaryAttrs()...)
 		return nil
