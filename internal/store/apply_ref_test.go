@@ -136,7 +136,9 @@ func (g *refGen) poison() [][]any {
 		{"RPUSH", "m2", "not a hash"},
 		{"HSET", "s:u1", "games", "007", "wins", "1.5", "f3", "9223372036854775806"},
 		{"HSET", "s:u3", "games", " 5", "wins", "-0", "f3", "-9223372036854775807"},
-		{"HSET", "s:u1", "best", "9007199254740991", "low", "abc"},
+		{"HSET", "s:u1", "best", "9007199254740991", "low", "abc", "losses", "9007199254740991"},
+		{"HSET", "s:u3", "losses", "-0", "wins", "+1"},
+		{"ZADD", "b1", "-0", "u1"},
 		{"ZADD", "b1", "1e308", "u3", "-1e308", "u2"},
 		{"ZADD", "b1", "9007199254740990", "u1"},
 		{"HSET", "ban", "u3", "1"},
@@ -192,8 +194,12 @@ func (g *refGen) batch() []any {
 		if g.rng.Intn(12) == 0 {
 			x.strict = "1"
 		}
-		for c := g.rng.Intn(6) + 1; c > 0; c-- {
-			x.changes = append(x.changes, g.change()...)
+		if g.rng.Intn(3) == 0 {
+			x.changes = g.game()
+		} else {
+			for c := g.rng.Intn(6) + 1; c > 0; c-- {
+				x.changes = append(x.changes, g.change()...)
+			}
 		}
 		if x.strict == "1" && x.mk != "0" {
 			stricts = append(stricts, x.mk, x.id)
@@ -210,6 +216,32 @@ func (g *refGen) batch() []any {
 		}
 	}
 	return args
+}
+
+// game is a game's result as the built-in wins board and stats write it
+// (most of a realistic stream's changes), with the players, boards and
+// values varied so that poison, repeats and exact-range edges meet it.
+func (g *refGen) game() []string {
+	users := []string{"u1", "u2", "u3"}
+	wi := g.rng.Intn(3)
+	li := (wi + 1 + g.rng.Intn(2)) % 3
+	if g.rng.Intn(10) == 0 {
+		li = wi // the same player twice: repeated members and fields
+	}
+	w, l := users[wi], users[li]
+	ws, ls := strconv.Itoa(3+wi), strconv.Itoa(3+li)
+	board := g.pick("1", "1", "2")
+	one := func() string { return g.pick("1", "1", "1", "2", "-1", "9007199254740990", "1.5") }
+	out := []string{"za", board, w, one(), "ze", board, l, "0",
+		"ha", ws, "games", one(), "ha", ws, "wins", one(), "ha", ws, "losses", "0",
+		"ha", ls, "games", one(), "ha", ls, "wins", "0", "ha", ls, "losses", one()}
+	switch g.rng.Intn(6) {
+	case 0: // a change of another kind: the event goes change by change
+		out = append(out, g.change()...)
+	case 1: // fewer changes
+		out = out[:4*(2+g.rng.Intn(6))]
+	}
+	return out
 }
 
 // change is one change: op, key index, member, value.
