@@ -57,6 +57,7 @@ func compareWithReference(t *testing.T, addr string, n int) {
 	g := &refGen{rng: rng}
 	var replies []string
 	applied := 0
+	var before string // the state the next batch starts from, for the failure messages
 	for b := 0; b < n; b++ {
 		if b%100 == 0 {
 			// A fresh, freshly poisoned state now and then, so every
@@ -72,8 +73,8 @@ func compareWithReference(t *testing.T, addr string, n int) {
 					}
 				}
 			}
+			before = rawDump(t, ref)
 		}
-		before := rawDump(t, ref)
 		argv := g.batch()
 		rv, rerr := refScript.Run(ctx, ref, refKeys, argv...).Result()
 		cv, cerr := curScript.Run(ctx, cur, refKeys, argv...).Result()
@@ -81,9 +82,11 @@ func compareWithReference(t *testing.T, addr string, n int) {
 		if want != got {
 			t.Fatalf("batch %d: reply %s, the reference replies %s\nargv %v\n%s", b, got, want, argv, before)
 		}
-		if rs, cs := rawDump(t, ref), rawDump(t, cur); rs != cs {
-			t.Fatalf("batch %d: state differs from the reference's\nargv %v\nreference:\n%s\ncurrent:\n%s", b, argv, rs, cs)
+		rs, cs := rawDump(t, ref), rawDump(t, cur)
+		if rs != cs {
+			t.Fatalf("batch %d: state differs from the reference's\nargv %v\nbefore:\n%s\nreference:\n%s\ncurrent:\n%s", b, argv, before, rs, cs)
 		}
+		before = rs
 		replies = append(replies, want)
 		if r, ok := rv.([]any); ok && len(r) > 0 {
 			if a, ok := r[0].(int64); ok && a > 0 {
