@@ -4,7 +4,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
+	"sync/atomic"
 )
 
 // DefaultMaxConns caps serve's open HTTP connections when
@@ -20,31 +20,44 @@ const DefaultMaxConns = 1024
 // server close an idle connection at any time; clients reconnect), and
 // when every connection is busy with a request it waits, so new
 // connections queue in the kernel's listen backlog until one closes.
+//
+// The per-request work (connState, twice a request) is two atomic
+// operations: no lock, no map, no clock. Idleness is a logical time from
+// a shared counter, so "longest idle" is the smallest mark, and the set of
+// open connections changes only when one opens or closes. Under wrk the
+// lock-and-map version was about 3% of serve's CPU.
 type limitListener struct {
 	net.Listener
 	max int
 
 	mu    sync.Mutex
-	open  int
-	idle  map[*limitConn]time.Time // keep-alive connections between requests
-	freed chan struct{}            // a slot may be free, or a connection idle
-	done  chan struct{}            // closed by Close
-	once  sync.Once
+	conns map[*limitConn]struct{} // open connections, under mu
+
+	clock   atomic.Uint64 // logical time of idle marks
+	waiting atomic.Bool   // an Accept at the cap is looking for an idle connection
+	freed   chan struct{} // a slot may be free, or a connection idle
+	done    chan struct{} // closed by Close
+	once    sync.Once
 }
 
 func newLimitListener(l net.Listener, max int) *limitListener {
-	return &limitListener{Listener: l, max: max, idle: map[*limitConn]time.Time{},
+	return &limitListener{Listener: l, max: max, conns: map[*limitConn]struct{}{},
 		freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Accept waits for a free slot (closing an idle connection to make one)
 // and then for a connection.
 func (l *limitListener) Accept() (net.Conn, error) {
+	c := &limitConn{l: l}
 	for {
+		// Set before looking, so a connection going idle after the look
+		// wakes us (connState reads it after marking itself idle).
+		l.waiting.Store(true)
 		l.mu.Lock()
-		if l.open < l.max {
-			l.open++
+		if len(l.conns) < l.max {
+			l.conns[c] = struct{}{} // holds the slot until Accept returns
 			l.mu.Unlock()
+			l.waiting.Store(false)
 			break
 		}
 		victim := l.oldestIdle()
@@ -56,32 +69,40 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		select {
 		case <-l.freed:
 		case <-l.done:
+			l.waiting.Store(false)
 			return nil, net.ErrClosed
 		}
 	}
-	c, err := l.Listener.Accept()
+	nc, err := l.Listener.Accept()
 	if err != nil {
-		l.release()
+		l.remove(c)
 		return nil, err
 	}
-	return &limitConn{Conn: c, l: l}, nil
+	c.Conn = nc
+	return c, nil
 }
 
-// oldestIdle is the connection idle the longest, nil if none; l.mu held.
+// oldestIdle claims the connection idle the longest (so a request that
+// starts on it meanwhile is not cut), nil if none; l.mu held.
 func (l *limitListener) oldestIdle() *limitConn {
-	var victim *limitConn
-	var since time.Time
-	for c, t := range l.idle {
-		if victim == nil || t.Before(since) {
-			victim, since = c, t
+	for {
+		var victim *limitConn
+		var since uint64
+		for c := range l.conns {
+			if t := c.idleSince.Load(); t != 0 && (victim == nil || t < since) {
+				victim, since = c, t
+			}
+		}
+		if victim == nil || victim.idleSince.CompareAndSwap(since, 0) {
+			return victim
 		}
 	}
-	return victim
 }
 
-func (l *limitListener) release() {
+// remove gives c's slot back.
+func (l *limitListener) remove(c *limitConn) {
 	l.mu.Lock()
-	l.open--
+	delete(l.conns, c)
 	l.mu.Unlock()
 	l.wake()
 }
@@ -107,15 +128,12 @@ func (l *limitListener) connState(c net.Conn, st http.ConnState) {
 	if !ok {
 		return
 	}
-	l.mu.Lock()
-	idle := st == http.StateIdle && !lc.closed
-	if idle {
-		l.idle[lc] = time.Now()
-	} else {
-		delete(l.idle, lc)
+	if st != http.StateIdle {
+		lc.idleSince.Store(0)
+		return
 	}
-	l.mu.Unlock()
-	if idle {
+	lc.idleSince.Store(l.clock.Add(1))
+	if l.waiting.Load() {
 		l.wake() // an Accept waiting at the cap may close this one
 	}
 }
@@ -124,25 +142,19 @@ func (l *limitListener) connState(c net.Conn, st http.ConnState) {
 func (l *limitListener) Open() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.open
+	return len(l.conns)
 }
 
 // limitConn gives its slot back once, when it is closed.
 type limitConn struct {
 	net.Conn
-	l      *limitListener
-	closed bool // under l.mu
+	l         *limitListener
+	idleSince atomic.Uint64 // the clock when it last went idle; 0 while busy
+	closeOnce sync.Once
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.l.mu.Lock()
-	first := !c.closed
-	c.closed = true
-	delete(c.l.idle, c)
-	c.l.mu.Unlock()
-	if first {
-		c.l.release()
-	}
+	c.closeOnce.Do(func() { c.l.remove(c) })
 	return err
 }
