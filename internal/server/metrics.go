@@ -28,6 +28,11 @@ const (
 const maxDataLabels = 200
 
 type metrics struct {
+	// children caches the series observe touches, so a request costs one
+	// read-locked map lookup instead of two label hashes and an Itoa.
+	childMu  sync.RWMutex
+	children map[seriesKey]series
+
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	cache    *prometheus.CounterVec
@@ -37,6 +42,7 @@ type metrics struct {
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	m := &metrics{
+		children: map[seriesKey]series{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statsctl_http_requests_total",
 			Help: "HTTP requests by route pattern, product and status code.",
@@ -65,9 +71,31 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
+// seriesKey names the series of one kind of request; route and product
+// are bounded label values, so the cache is as small as the label sets.
+type seriesKey struct {
+	route, product string
+	status         int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
 func (m *metrics) observe(route, product string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, product, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	k := seriesKey{route, product, status}
+	m.childMu.RLock()
+	c, ok := m.children[k]
+	m.childMu.RUnlock()
+	if !ok {
+		c = series{m.requests.WithLabelValues(route, product, strconv.Itoa(status)), m.latency.WithLabelValues(route)}
+		m.childMu.Lock()
+		m.children[k] = c
+		m.childMu.Unlock()
+	}
+	c.requests.Inc()
+	c.latency.Observe(d.Seconds())
 }
 
 // productLabels maps a product id from a URL to a bounded label value:
