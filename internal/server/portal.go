@@ -27,21 +27,33 @@ const invalidProductBody = "Invalid product Id"
 
 func (s *Server) portalProduct(w http.ResponseWriter, r *http.Request) (string, bool) {
 	p := r.PathValue("product")
+	return p, s.checkPortalProduct(w, p)
+}
+
+// checkPortalProduct labels the request with product p and answers 400 as
+// the old service did when p is not a product id.
+func (s *Server) checkPortalProduct(w http.ResponseWriter, p string) bool {
 	infoOf(w).product = s.labels.label(p)
 	if event.CheckProduct(p) != nil {
 		writeRaw(w, http.StatusBadRequest, "text/plain; charset=utf-8", []byte(invalidProductBody))
-		return "", false
+		return false
 	}
-	return p, true
+	return true
 }
 
 func (s *Server) portalTopTen(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.portalProduct(w, r)
-	if !ok {
+	s.topTenOf(w, r, r.PathValue("product"))
+}
+
+// topTenOf answers the top-ten route for the product the path named; the
+// mux and fastRoute both land here.
+func (s *Server) topTenOf(w http.ResponseWriter, r *http.Request, p string) {
+	if !s.checkPortalProduct(w, p) {
 		return
 	}
 	body, err := s.top.get(r.Context(), p)
 	if err != nil {
+		r.SetPathValue("product", p) // fastRoute skipped the mux; damaged names the key from it
 		s.storeError(w, r, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +97,7 @@ type Server struct {
 	labels  *productLabels
 	writes  writeSlots
 	probe   readyProbe
+	muxOnly bool // tests: route every request through the mux
 }
 
 // New builds the handler.
@@ -163,7 +165,7 @@ func (s *Server) Metrics() *prometheus.Registry { return s.cfg.Metrics }
 func (s *Server) routes() {
 	// The hot path bounds its own Redis read (topCache), so it skips the
 	// per-request deadline and its timer.
-	s.handleFast("/leaderboards/top_ten/{product}", http.MethodGet, s.portalTopTen)
+	s.handleFast(topTenPattern, http.MethodGet, s.portalTopTen)
 	s.handle("/stats/{product}/{user}", http.MethodGet, s.portalStats)
 
 	s.handle("/v1/openapi.json", http.MethodGet, s.openAPI)
@@ -282,7 +284,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				slog.String("remote", r.RemoteAddr))
 		}
 	}()
+	if p, ok := s.fastRoute(r); ok {
+		info.route = topTenPattern
+		s.topTenOf(sw, r, p)
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+const topTenPattern = "/leaderboards/top_ten/{product}"
+
+// fastRoute picks out the portal's top-ten requests, most of serve's
+// traffic, before the mux: a GET or HEAD whose path is the route's prefix
+// and one plain segment, which the mux would route to portalTopTen with
+// that segment as the product. Anything else (an escaped or unclean path,
+// another method) goes through the mux as before. Under wrk the mux's
+// matching was about a tenth of serve's CPU on this route;
+// TestFastRouteSameAsMux holds the two to the same answers.
+func (s *Server) fastRoute(r *http.Request) (string, bool) {
+	if s.muxOnly || (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.RawPath != "" {
+		return "", false
+	}
+	p, ok := strings.CutPrefix(r.URL.Path, "/leaderboards/top_ten/")
+	if !ok || p == "" || p == "." || p == ".." || strings.IndexByte(p, '/') >= 0 {
+		return "", false
+	}
+	return p, true
 }
 
 // RunOptions configures Run.
