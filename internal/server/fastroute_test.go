@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,13 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
-	"github.com/varcade/statsctl/internal/handler"
-	"github.com/varcade/statsctl/internal/store"
 )
 
 // The top-ten fast route answers exactly what the mux would: for paths
@@ -25,19 +18,9 @@ import (
 // and one routing everything through the mux give the same status,
 // headers and body, and count the requests under the same metric labels.
 func TestFastRouteSameAsMux(t *testing.T) {
-	m := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	st := store.New(rdb, store.Options{})
-	reg := handler.Builtin()
-	eng := engine.New(reg, st)
-	if _, err := eng.Apply(context.Background(), []event.Event{
-		{Fields: map[string]string{"product_id": "exrps", "type": "game_over", "game_id": "g", "winner_id": "u1", "loser_id": "u 2"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	cfg := miniConfig(t, event.Event{Fields: map[string]string{"product_id": "exrps", "type": "game_over", "game_id": "g", "winner_id": "u1", "loser_id": "u 2"}})
 	newSrv := func(muxOnly bool) *Server {
-		s, err := New(Config{Store: st, Engine: eng, Registry: reg})
+		s, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

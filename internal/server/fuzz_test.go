@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,13 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/varcade/statsctl/internal/engine"
 	"github.com/varcade/statsctl/internal/event"
-	"github.com/varcade/statsctl/internal/handler"
-	"github.com/varcade/statsctl/internal/store"
 )
 
 // FuzzRoutes throws arbitrary methods, paths and queries at the handler
@@ -23,20 +16,12 @@ import (
 // valid JSON body whenever the response says it is JSON.
 // Run longer with: go test -fuzz FuzzRoutes ./internal/server/ (or make fuzz).
 func FuzzRoutes(f *testing.F) {
-	m := miniredis.RunT(f)
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	f.Cleanup(func() { rdb.Close() })
-	st := store.New(rdb, store.Options{})
-	reg := handler.Builtin()
-	eng := engine.New(reg, st)
-	_, err := eng.Apply(context.Background(), []event.Event{
-		{Fields: map[string]string{"product_id": "exrps", "type": "game_over", "game_id": "g", "winner_id": "u1", "loser_id": "u 2"}},
-		{Fields: map[string]string{"product_id": "exrps", "type": "gameplay", "game_id": "g", "event_name": "select_weapon", "event_data": "1", "user_id": "u1"}},
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv, err := New(Config{Store: st, Engine: eng, Registry: reg, WriteToken: testToken, CacheTTL: -1})
+	cfg := miniConfig(f,
+		event.Event{Fields: map[string]string{"product_id": "exrps", "type": "game_over", "game_id": "g", "winner_id": "u1", "loser_id": "u 2"}},
+		event.Event{Fields: map[string]string{"product_id": "exrps", "type": "gameplay", "game_id": "g", "event_name": "select_weapon", "event_data": "1", "user_id": "u1"}},
+	)
+	cfg.WriteToken, cfg.CacheTTL = testToken, -1
+	srv, err := New(cfg)
 	if err != nil {
 		f.Fatal(err)
 	}

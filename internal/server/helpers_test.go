@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/engine"
@@ -28,6 +29,22 @@ type fixture struct {
 	st  *store.Store
 	eng *engine.Engine
 	rs  *testredis.Server
+}
+
+// miniConfig is a Config over a fresh miniredis holding evs, for tests
+// that need many requests fast and no Redis semantics of their own.
+func miniConfig(tb testing.TB, evs ...event.Event) Config {
+	tb.Helper()
+	m := miniredis.RunT(tb)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	tb.Cleanup(func() { rdb.Close() })
+	st := store.New(rdb, store.Options{})
+	reg := handler.Builtin()
+	eng := engine.New(reg, st)
+	if _, err := eng.Apply(context.Background(), evs); err != nil {
+		tb.Fatal(err)
+	}
+	return Config{Store: st, Engine: eng, Registry: reg}
 }
 
 // newFixture serves over a fresh real redis-server; mod tweaks the config.
