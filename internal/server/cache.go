@@ -26,7 +26,7 @@ type topCache struct {
 }
 
 type topEntry struct {
-	body    []byte
+	body    preparedBody
 	expires time.Time
 }
 
@@ -39,11 +39,15 @@ func newTopCache(ttl, timeout time.Duration, now func() time.Time, load func(con
 }
 
 // get returns the encoded top ten of product, from memory when fresh.
-func (c *topCache) get(ctx context.Context, product string) ([]byte, error) {
+func (c *topCache) get(ctx context.Context, product string) (preparedBody, error) {
 	if c.ttl <= 0 {
 		lctx, cancel := context.WithTimeout(ctx, c.timeout)
 		defer cancel()
-		return c.load(lctx, product)
+		b, err := c.load(lctx, product)
+		if err != nil {
+			return preparedBody{}, err
+		}
+		return prepareBody(topTenType, b), nil
 	}
 	c.mu.RLock()
 	e, ok := c.entries[product]
@@ -61,11 +65,12 @@ func (c *topCache) get(ctx context.Context, product string) ([]byte, error) {
 		// not fail the read for everyone waiting on it. Bounded instead.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
-		body, err := c.load(lctx, product)
+		b, err := c.load(lctx, product)
 		if err != nil {
 			return nil, err
 		}
-		if len(body) > 3 { // "[]\n" is not worth caching: keeps junk ids out
+		body := prepareBody(topTenType, b)
+		if len(b) > 3 { // "[]\n" is not worth caching: keeps junk ids out
 			c.mu.Lock()
 			if len(c.entries) >= maxCachedProducts {
 				c.entries = map[string]topEntry{}
@@ -81,11 +86,11 @@ func (c *topCache) get(ctx context.Context, product string) ([]byte, error) {
 			c.onMiss(res.Shared)
 		}
 		if res.Err != nil {
-			return nil, res.Err
+			return preparedBody{}, res.Err
 		}
-		return res.Val.([]byte), nil
+		return res.Val.(preparedBody), nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return preparedBody{}, ctx.Err()
 	}
 }
 

@@ -57,8 +57,11 @@ func (s *Server) topTenOf(w http.ResponseWriter, r *http.Request, p string) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeRaw(w, http.StatusOK, "application/json", body)
+	writePrepared(w, http.StatusOK, body)
 }
+
+// topTenType is the top ten's Content-Type, as the old service sent it.
+const topTenType = "application/json"
 
 // loadTopTen reads the product's default board (one ZREVRANGE) and encodes
 // it as the old service did.

@@ -41,12 +41,29 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeRaw(w http.ResponseWriter, status int, ctype string, b []byte) {
+	writePrepared(w, status, prepareBody(ctype, b))
+}
+
+// preparedBody is a response body with its header values built, so a body
+// served many times (a cached top ten) builds them once.
+type preparedBody struct {
+	body                   []byte
+	ctype, length, nosniff []string // never changed once built: responses share them
+}
+
+// prepareBody builds the header values in one allocation.
+func prepareBody(ctype string, b []byte) preparedBody {
+	v := []string{ctype, strconv.Itoa(len(b)), "nosniff"}
+	return preparedBody{body: b, ctype: v[0:1:1], length: v[1:2:2], nosniff: v[2:3:3]}
+}
+
+func writePrepared(w http.ResponseWriter, status int, p preparedBody) {
 	h := w.Header()
-	h["Content-Type"] = []string{ctype}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Content-Type"] = p.ctype
+	h["Content-Length"] = p.length
+	h["X-Content-Type-Options"] = p.nosniff
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(p.body)
 }
 
 // jsonScore renders a score for the v1 API: a plain JSON number. Redis
