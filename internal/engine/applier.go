@@ -13,8 +13,12 @@ import (
 // it a store that fails or races on purpose.
 type Applier interface {
 	ReadStates(ctx context.Context, reqs map[string]store.ReadRequest) (map[string]store.Snapshot, error)
-	Apply(ctx context.Context, batches map[string][]store.Item) (store.Result, error)
 	ApplyGuarded(ctx context.Context, batches map[string]store.Guarded) (store.Result, error)
+	// Encode and ApplyEncoded are the store's Apply in two halves, so
+	// that a batch read ahead is laid out for the script while the one
+	// before is written.
+	Encode(batches map[string][]store.Item) *store.Encoded
+	ApplyEncoded(ctx context.Context, e *store.Encoded) (store.Result, error)
 }
 
 // The Redis store is the engine's store in every command.

@@ -130,7 +130,7 @@ func streamReply(tb testing.TB, n int) any {
 // stages alone, so a change can be placed.
 func BenchmarkPrepareStream(b *testing.B) {
 	reply := streamReply(b, 1000)
-	eng := engine.New(handler.Builtin(), nil)
+	eng := offlineEngine(b)
 	toEvents := func(es []event.StreamEntry) []event.Event {
 		evs := make([]event.Event, 0, len(es))
 		for _, m := range es {

@@ -67,7 +67,8 @@ type Engine struct {
 // between consumers, for metrics and tests.
 func (e *Engine) Conflicts() int64 { return e.conflicts.Load() }
 
-// New makes an engine. Both arguments are required.
+// New makes an engine. Both arguments are required (a store that is never
+// dialled will do for a caller that only prepares).
 func New(reg *handler.Registry, st Applier) *Engine {
 	return &Engine{reg: reg, st: st}
 }
@@ -130,6 +131,9 @@ type Prepared struct {
 	batches  map[string][]store.Item
 	where    map[string][]int // product -> index in Outcomes of each item
 	deferred map[string][]deferred
+	// enc is batches laid out for the store (nil when deferred is set:
+	// those batches are computed in Commit).
+	enc *store.Encoded
 }
 
 // deferred is an event of a stateful product, waiting for its ratings.
@@ -141,7 +145,18 @@ type deferred struct {
 
 // PrepareBatch runs the handlers over a batch of events.
 func (e *Engine) PrepareBatch(evs []event.Event) *Prepared {
-	return e.prepare(evs, nil)
+	p := e.prepare(evs, nil)
+	e.encode(p)
+	return p
+}
+
+// encode lays out a prepared batch for the store, so that Commit only
+// sends it: a batch read ahead is then encoded while the one before is
+// still being written.
+func (e *Engine) encode(p *Prepared) {
+	if len(p.deferred) == 0 {
+		p.enc = e.st.Encode(p.batches)
+	}
 }
 
 // prepare runs the handlers over evs. A replay keeps the lines that could
@@ -200,7 +215,10 @@ func (e *Engine) Commit(ctx context.Context, p *Prepared) ([]Outcome, error) {
 	if len(p.deferred) > 0 {
 		return e.commitStateful(ctx, p)
 	}
-	res, err := e.st.Apply(ctx, p.batches)
+	if p.enc == nil {
+		e.encode(p)
+	}
+	res, err := e.st.ApplyEncoded(ctx, p.enc)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,15 @@ func newEngine(t *testing.T) (*engine.Engine, *miniredis.Miniredis) {
 	return engine.New(handler.Builtin(), store.New(c, store.Options{})), m
 }
 
+// offlineEngine is an engine whose store is never dialled: PrepareBatch
+// lays a batch out for the apply script (pure), and nothing is sent, so
+// prepare-only tests and benchmarks need no server.
+func offlineEngine(tb testing.TB) *engine.Engine {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	tb.Cleanup(func() { c.Close() })
+	return engine.New(handler.Builtin(), store.New(c, store.Options{}))
+}
+
 func parse(t *testing.T, lines ...string) []event.Event {
 	var out []event.Event
 	for _, l := range lines {

@@ -41,7 +41,7 @@ func FuzzStreamEntry(f *testing.F) {
 	} {
 		f.Add("1700000000000-0", []byte(s))
 	}
-	eng := engine.New(handler.Builtin(), nil)
+	eng := offlineEngine(f)
 	reasons := map[string]bool{handler.ReasonMissingField: true, handler.ReasonBadUser: true, handler.ReasonUnknownWeapon: true,
 		handler.ReasonSamePlayer: true, handler.ReasonMalformed: true}
 	f.Fuzz(func(t *testing.T, id string, data []byte) {

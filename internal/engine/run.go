@@ -64,6 +64,9 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 		srcs := make([]event.Source, 0, size)
 		flush := func() bool {
 			pb := preparedBatch{p: e.prepare(evs, bad), srcs: srcs}
+			if !opts.DryRun {
+				e.encode(pb.p)
+			}
 			if o, ok := src.(Offsetter); ok {
 				pb.offset = o.Offset()
 			}

@@ -107,40 +107,83 @@ type Reject struct {
 // some products' batches may have been written and others not; applying the
 // same batches again is safe when the items carry ids.
 func (s *Store) Apply(ctx context.Context, batches map[string][]Item) (Result, error) {
-	g := make(map[string]Guarded, len(batches))
-	for p, items := range batches {
-		g[p] = Guarded{Items: items}
-	}
-	return s.ApplyGuarded(ctx, g)
+	return s.ApplyEncoded(ctx, s.Encode(batches))
 }
 
 // ApplyGuarded is Apply with guards: a product whose guards fail is not
 // written at all and is listed in Result.Conflicts; the others are written
 // as by Apply, all in one pipelined round trip.
 func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (Result, error) {
-	res := Result{Duplicates: map[string][]int{}, Rejected: map[string][]Reject{}, Aborted: map[string]Reject{}}
-	if len(batches) == 0 {
-		return res, nil
+	return s.ApplyEncoded(ctx, s.encodeGuarded(batches))
+}
+
+// Encoded is a batch laid out as the apply script's arguments, not yet
+// sent. Encoding is pure CPU work; a caller that reads ahead (the consumer,
+// a replay) does it while the batch before is still in Redis, so the script
+// calls follow each other with less idle time in between.
+type Encoded struct {
+	batches  map[string]Guarded
+	products []string // batches' keys, sorted
+	calls    []applyCall
+}
+
+// applyCall is one product's script call.
+type applyCall struct {
+	product string
+	keys    []string
+	args    []any
+	pos     []int // item position of each event the script sees
+	bans    bool  // the events carry their ban checks
+}
+
+// Encode lays out batches for ApplyEncoded (Apply is the two in one).
+func (s *Store) Encode(batches map[string][]Item) *Encoded {
+	g := make(map[string]Guarded, len(batches))
+	for p, items := range batches {
+		g[p] = Guarded{Items: items}
 	}
+	return s.encodeGuarded(g)
+}
+
+func (s *Store) encodeGuarded(batches map[string]Guarded) *Encoded {
 	products := make([]string, 0, len(batches))
 	for p := range batches {
 		products = append(products, p)
 	}
 	sort.Strings(products)
-	type call struct {
-		product string
-		keys    []string
-		args    []any
-		pos     []int // item position of each event the script sees
-	}
-	calls := make([]call, 0, len(products))
+	e := &Encoded{batches: batches, products: products, calls: make([]applyCall, 0, len(products))}
 	for _, p := range products {
-		keys, args, pos := s.encode(p, batches[p])
-		if len(pos) > 0 || len(batches[p].Expect) > 0 {
-			calls = append(calls, call{p, keys, args, pos})
+		c := s.encodeCall(p, batches[p])
+		if len(c.pos) > 0 || len(batches[p].Expect) > 0 {
+			e.calls = append(e.calls, c)
 		}
 	}
-	newProducts := s.unknownProducts(products)
+	return e
+}
+
+func (s *Store) encodeCall(product string, batch Guarded) applyCall {
+	bans := s.bansKnown(product)
+	keys, args, pos := s.encode(product, batch, bans)
+	return applyCall{product: product, keys: keys, args: args, pos: pos, bans: bans}
+}
+
+// ApplyEncoded writes a batch laid out by Encode, as Apply does. It may be
+// called again on the same Encoded after an error, as Apply may be called
+// again on the same batches.
+func (s *Store) ApplyEncoded(ctx context.Context, e *Encoded) (Result, error) {
+	res := Result{Duplicates: map[string][]int{}, Rejected: map[string][]Reject{}, Aborted: map[string]Reject{}}
+	if len(e.batches) == 0 {
+		return res, nil
+	}
+	calls := e.calls
+	for i, c := range calls {
+		// Bans found since it was encoded: send the checks at once rather
+		// than a call the script is bound to refuse.
+		if !c.bans && s.bansKnown(c.product) {
+			calls[i] = s.encodeCall(c.product, e.batches[c.product])
+		}
+	}
+	newProducts := s.unknownProducts(e.products)
 	if len(newProducts) > 0 {
 		// Before the batch, in its own round trip (once per product and
 		// store): every product with data is then in the set, whatever
@@ -192,7 +235,7 @@ func (s *Store) ApplyGuarded(ctx context.Context, batches map[string]Guarded) (R
 	for i, cmd := range cmds {
 		if bansFound(cmd.Val()) {
 			s.noteBanned(calls[i].product)
-			calls[i].keys, calls[i].args, calls[i].pos = s.encode(calls[i].product, batches[calls[i].product])
+			calls[i] = s.encodeCall(calls[i].product, e.batches[calls[i].product])
 			again = append(again, i)
 		}
 	}
@@ -284,7 +327,7 @@ func (s *Store) markKnown(products []any) {
 // encode lays out one product's batch as the apply script's KEYS and ARGV,
 // listing each distinct key once. pos maps the script's event ordinals back
 // to item positions (items without changes are not sent).
-func (s *Store) encode(product string, batch Guarded) (keys []string, args []any, pos []int) {
+func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []string, args []any, pos []int) {
 	items := batch.Items
 	index := map[string]int{}
 	keyIdx := func(k string) string {
@@ -329,7 +372,6 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 	args[nStrictAt] = nStrict
 	// The banned hash: 0 when the events carry their ban checks, else its
 	// key, which the script checks does not exist (bansFound).
-	checkBans := s.bansKnown(product)
 	if checkBans {
 		args = append(args, 0)
 	} else {
