@@ -72,8 +72,9 @@ func (c *Consumer) commit(_, abort context.Context, b *batch) error {
 		}
 	}
 	// The batch's dead letters and acknowledgement go on in the background
-	// while the next batch is applied (ack.go).
-	if err := c.acks.hand(c, abort, ids, dead); err != nil {
+	// while the next batch is applied (ack.go), under abort as the rest of
+	// a batch in hand.
+	if err := c.acks.hand(func() error { return c.tail(abort, ids, dead) }); err != nil {
 		return err
 	}
 	c.count(evs, outs, c.cfg.Now().Sub(began))
