@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/varcade/statsctl/internal/handler"
+	"github.com/varcade/statsctl/internal/streamid"
 )
 
 // The write path: events' changes laid out for apply.lua and sent in one
@@ -329,15 +330,17 @@ func (s *Store) markKnown(products []any) {
 // to item positions (items without changes are not sent).
 func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []string, args []any, pos []int) {
 	items := batch.Items
-	index := map[string]int{}
+	// index maps a key to its KEYS position as the script reads it, so a
+	// key used again costs a map lookup and no formatting.
+	index := map[string]string{}
 	keyIdx := func(k string) string {
 		i, ok := index[k]
 		if !ok {
 			keys = append(keys, k)
-			i = len(keys)
+			i = strconv.Itoa(len(keys))
 			index[k] = i
 		}
-		return strconv.Itoa(i)
+		return i
 	}
 	// scratchIdx is keyIdx for the keys that take the scratch suffix
 	// (boards, rating states, markers); a scratch store notes them for
@@ -377,6 +380,19 @@ func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []st
 	} else {
 		args = append(args, keyIdx(s.keys.Banned(product)))
 	}
+	// Most of a batch's events share a marker key (one per hour of stream
+	// ids) and each player's stats key is named by many events: both are
+	// built once per batch and looked up after.
+	marker := markerIdx{keys: s.keys, product: product, idx: scratchIdx}
+	statsIdx := map[string]string{}
+	statIdx := func(user string) string {
+		i, ok := statsIdx[user]
+		if !ok {
+			i = keyIdx(s.keys.Stats(product, user))
+			statsIdx[user] = i
+		}
+		return i
+	}
 	for i, it := range items {
 		if len(it.Changes) == 0 {
 			continue
@@ -384,7 +400,7 @@ func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []st
 		pos = append(pos, i)
 		mk := "0"
 		if it.EventID != "" {
-			mk = scratchIdx(s.keys.Seen(product, it.EventID))
+			mk = marker.of(it.EventID)
 		}
 		strict := "0"
 		if it.Strict {
@@ -406,9 +422,9 @@ func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []st
 			case handler.ScoreSet:
 				args = append(args, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.StatAdd:
-				args = append(args, opHashAdd, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Int)
+				args = append(args, opHashAdd, statIdx(c.User), c.Field, c.Int)
 			case handler.StatSet:
-				args = append(args, opHashSet, keyIdx(s.keys.Stats(product, c.User)), c.Field, c.Str)
+				args = append(args, opHashSet, statIdx(c.User), c.Field, c.Str)
 			case handler.StateSet:
 				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			case handler.HistoryPoint:
@@ -435,6 +451,33 @@ func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []st
 		s.noteScratch(scratchKeys)
 	}
 	return keys, args, pos
+}
+
+// markerIdx is the KEYS index of an event's marker key (Keys.Seen),
+// remembered for the last hour bucket seen: a batch of stream entries
+// falls in one or two buckets, so most events reuse it.
+type markerIdx struct {
+	keys    Keys
+	product string
+	idx     func(string) string
+
+	have     bool
+	hour     uint64
+	external bool
+	last     string
+}
+
+func (m *markerIdx) of(eventID string) string {
+	id, external := strings.CutPrefix(eventID, externalPrefix)
+	hour, ok := streamid.Hour(id)
+	if ok && m.have && hour == m.hour && external == m.external {
+		return m.last
+	}
+	i := m.idx(m.keys.Seen(m.product, eventID))
+	if ok {
+		m.have, m.hour, m.external, m.last = true, hour, external, i
+	}
+	return i
 }
 
 // periodArg is the value of an opPeriod change: the closed-periods key's

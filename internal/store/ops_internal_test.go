@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,38 @@ func TestValueOpsKnownToScript(t *testing.T) {
 		}
 		if !strings.Contains(applySrc, "--   '"+op+"'") {
 			t.Errorf("apply.lua's header does not list op %q", op)
+		}
+	}
+}
+
+// TestMarkerIdxIsSeen holds encode's marker cache to Keys.Seen: whatever
+// the order of ids (hour boundaries, external ids, ids with no time),
+// each event's marker index names the key Seen names for it.
+func TestMarkerIdxIsSeen(t *testing.T) {
+	ks := Keys{NS: "statsctl"}
+	var keys []string
+	idx := func(k string) string {
+		for i, have := range keys {
+			if have == k {
+				return strconv.Itoa(i)
+			}
+		}
+		keys = append(keys, k)
+		return strconv.Itoa(len(keys) - 1)
+	}
+	m := markerIdx{keys: ks, product: "exrps", idx: idx}
+	ids := []string{
+		"3599999-0", "3599999-1", "3600000-0", "3600000-0", "x:3600001-0", "7199999-5",
+		"x:7199999-5", "7200000-0", "abc", "3600000-9", "x:abc", "x:x:3600000-0", "1-",
+		"18446744073709551615-0", "18446744073709551616-0", "3600000-0",
+	}
+	for _, id := range ids {
+		i, err := strconv.Atoi(m.of(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := ks.Seen("exrps", id); keys[i] != want {
+			t.Fatalf("marker of %q is %q, want %q", id, keys[i], want)
 		}
 	}
 }

@@ -64,11 +64,23 @@ func (id ID) String() string {
 // "ids". Only the part before the first '-' is read, so the bucket of every
 // id stays what it has always been: the key layout depends on it.
 func HourBucket(id string) string {
-	ms, _, ok := strings.Cut(id, "-")
-	if ok {
-		if n, err := strconv.ParseUint(ms, 10, 64); err == nil {
-			return "h" + strconv.FormatUint(n/3_600_000, 10)
-		}
+	if h, ok := Hour(id); ok {
+		return "h" + strconv.FormatUint(h, 10)
 	}
 	return "ids"
+}
+
+// Hour is the number in id's HourBucket, and false for an id in "ids":
+// two ids with the same Hour share a bucket, which lets a caller reuse a
+// marker key without building it again.
+func Hour(id string) (uint64, bool) {
+	ms, _, ok := strings.Cut(id, "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(ms, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n / 3_600_000, true
 }
