@@ -132,7 +132,7 @@ type Prepared struct {
 	where    map[string][]int // product -> index in Outcomes of each item
 	deferred map[string][]deferred
 	// enc is batches laid out for the store (nil when deferred is set:
-	// those batches are computed in Commit).
+	// those batches are computed in Commit; and in a dry run).
 	enc *store.Encoded
 }
 
@@ -145,26 +145,18 @@ type deferred struct {
 
 // PrepareBatch runs the handlers over a batch of events.
 func (e *Engine) PrepareBatch(evs []event.Event) *Prepared {
-	p := e.prepare(evs, nil)
-	e.encode(p)
-	return p
-}
-
-// encode lays out a prepared batch for the store, so that Commit only
-// sends it: a batch read ahead is then encoded while the one before is
-// still being written.
-func (e *Engine) encode(p *Prepared) {
-	if len(p.deferred) == 0 {
-		p.enc = e.st.Encode(p.batches)
-	}
+	return e.prepare(evs, nil, true)
 }
 
 // prepare runs the handlers over evs. A replay keeps the lines that could
 // not be decoded into an event in input order too, so reports come out in
 // line order: bad is nil (none) or as long as evs, and where bad[i] is set,
 // evs[i] is no event but that line. Two slices rather than one of pairs, so
-// PrepareBatch hands its events over without copying them.
-func (e *Engine) prepare(evs []event.Event, bad []*event.LineError) *Prepared {
+// PrepareBatch hands its events over without copying them. With encode the
+// batch is also laid out for the store, so that Commit only sends it: a
+// batch read ahead is encoded while the one before is still being written
+// (a dry run, which commits nothing, skips it).
+func (e *Engine) prepare(evs []event.Event, bad []*event.LineError, encode bool) *Prepared {
 	p := &Prepared{Outcomes: make([]Outcome, len(evs)), batches: map[string][]store.Item{}, where: map[string][]int{}}
 	// The handlers of the last product seen: a stream's events come in runs
 	// of one game, so most events reuse them. The registry is read-only.
@@ -204,6 +196,9 @@ func (e *Engine) prepare(evs []event.Event, bad []*event.LineError) *Prepared {
 			p.where[out.Product] = append(p.where[out.Product], i)
 		}
 	}
+	if encode && len(p.deferred) == 0 {
+		p.enc = e.st.Encode(p.batches)
+	}
 	return p
 }
 
@@ -214,9 +209,6 @@ func (e *Engine) prepare(evs []event.Event, bad []*event.LineError) *Prepared {
 func (e *Engine) Commit(ctx context.Context, p *Prepared) ([]Outcome, error) {
 	if len(p.deferred) > 0 {
 		return e.commitStateful(ctx, p)
-	}
-	if p.enc == nil {
-		e.encode(p)
 	}
 	res, err := e.st.ApplyEncoded(ctx, p.enc)
 	if err != nil {

@@ -63,10 +63,7 @@ func (e *Engine) Run(ctx context.Context, src Source, opts RunOptions) (*Summary
 		bad := make([]*event.LineError, 0, size)
 		srcs := make([]event.Source, 0, size)
 		flush := func() bool {
-			pb := preparedBatch{p: e.prepare(evs, bad), srcs: srcs}
-			if !opts.DryRun {
-				e.encode(pb.p)
-			}
+			pb := preparedBatch{p: e.prepare(evs, bad, !opts.DryRun), srcs: srcs}
 			if o, ok := src.(Offsetter); ok {
 				pb.offset = o.Offset()
 			}
