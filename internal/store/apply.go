@@ -134,7 +134,6 @@ type applyCall struct {
 	keys    []string
 	args    []any
 	pos     []int // item position of each event the script sees
-	bans    bool  // the events carry their ban checks
 }
 
 // Encode lays out batches for ApplyEncoded (Apply is the two in one).
@@ -163,9 +162,8 @@ func (s *Store) encodeGuarded(batches map[string]Guarded) *Encoded {
 }
 
 func (s *Store) encodeCall(product string, batch Guarded) applyCall {
-	bans := s.bansKnown(product)
-	keys, args, pos := s.encode(product, batch, bans)
-	return applyCall{product: product, keys: keys, args: args, pos: pos, bans: bans}
+	keys, args, pos := s.encode(product, batch)
+	return applyCall{product: product, keys: keys, args: args, pos: pos}
 }
 
 // ApplyEncoded writes a batch laid out by Encode, as Apply does. It may be
@@ -176,14 +174,10 @@ func (s *Store) ApplyEncoded(ctx context.Context, e *Encoded) (Result, error) {
 	if len(e.batches) == 0 {
 		return res, nil
 	}
+	// A call encoded before its product's bans were found carries no
+	// checks; the script refuses it like any other such call (bansFound
+	// below), so it needs no case of its own here.
 	calls := e.calls
-	for i, c := range calls {
-		// Bans found since it was encoded: send the checks at once rather
-		// than a call the script is bound to refuse.
-		if !c.bans && s.bansKnown(c.product) {
-			calls[i] = s.encodeCall(c.product, e.batches[c.product])
-		}
-	}
 	newProducts := s.unknownProducts(e.products)
 	if len(newProducts) > 0 {
 		// Before the batch, in its own round trip (once per product and
@@ -328,7 +322,7 @@ func (s *Store) markKnown(products []any) {
 // encode lays out one product's batch as the apply script's KEYS and ARGV,
 // listing each distinct key once. pos maps the script's event ordinals back
 // to item positions (items without changes are not sent).
-func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []string, args []any, pos []int) {
+func (s *Store) encode(product string, batch Guarded) (keys []string, args []any, pos []int) {
 	items := batch.Items
 	// index maps a key to its KEYS position as the script reads it, so a
 	// key used again costs a map lookup and no formatting.
@@ -375,6 +369,7 @@ func (s *Store) encode(product string, batch Guarded, checkBans bool) (keys []st
 	args[nStrictAt] = nStrict
 	// The banned hash: 0 when the events carry their ban checks, else its
 	// key, which the script checks does not exist (bansFound).
+	checkBans := s.bansKnown(product)
 	if checkBans {
 		args = append(args, 0)
 	} else {
