@@ -87,7 +87,7 @@ Metrics (Prometheus) and /healthz are served on --metrics-addr.`,
 		Choices: []string{"0", "$", consumer.StartLegacy}, Other: streamid.Valid, OtherName: "an entry id such as 1700000000000-0",
 	}, "where a NEW group starts (0 the whole history, $ new events only, legacy the old worker's cursor)")
 	fl.IntVar(&o.cfg.Count, "count", consumer.DefaultCount, "entries per read")
-	fl.DurationVar(&o.cfg.Block, "block", 0, "how long one read waits for new entries (default 1s; 100ms with --drain)")
+	fl.DurationVar(&o.cfg.Block, "block", 0, "how long one read waits for new entries (default 1s; with --drain 100ms, and a read right after entries came does not wait)")
 	fl.DurationVar(&o.cfg.ClaimAfter, "claim-after", consumer.DefaultClaimAfter, "take over entries another consumer left pending this long")
 	fl.BoolVar(&o.cfg.Drain, "drain", false, "exit 0 once the group has caught up (nothing pending, nothing undelivered)")
 	fl.StringVar(&o.streamRedis, "stream-redis", "", "Redis URL of the stream (env "+cmdutil.EnvStreamRedisURL+"; default: the stats Redis)")

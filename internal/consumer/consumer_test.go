@@ -392,3 +392,24 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainDoesNotWaitOutBlock: a drain that has caught up ends at once,
+// not after one more --block of waiting for entries that may come (it
+// made every drain, a CI replay's included, end --block late). The wait
+// it no longer makes is 2 s; the drain must end well inside it.
+func TestDrainDoesNotWaitOutBlock(t *testing.T) {
+	testredis.Backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		gameOver(t, rdb, "u1", "u2")
+		gameOver(t, rdb, "u1", "u3")
+		c, st, _ := newConsumer(t, rdb, consumer.Config{Drain: true, Block: 2 * time.Second})
+		began := time.Now()
+		runDrain(t, c)
+		if took := time.Since(began); took >= time.Second {
+			t.Fatalf("the drain took %s: it waited out --block 2s after catching up", took)
+		}
+		stats, _ := st.Stats(context.Background(), "exrps", "u1")
+		if stats["wins"] != "2" {
+			t.Fatalf("u1's stats %v, want 2 wins", stats)
+		}
+	})
+}

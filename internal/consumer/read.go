@@ -102,12 +102,13 @@ func (a *readAhead) abandon() {
 }
 
 // readNew processes one batch of new entries, the next one read ahead if a
-// reader runs, and returns how many. After a full batch read here it starts
-// the reader, so the reads overlap this batch's apply.
-func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead) (int, error) {
+// reader runs, and returns how many. A read it makes itself waits up to
+// block for new entries (0: not at all). After a full batch read here it
+// starts the reader, so the reads overlap this batch's apply.
+func (c *Consumer) readNew(ctx, abort context.Context, ahead *readAhead, block time.Duration) (int, error) {
 	r, ok := ahead.take()
 	if !ok {
-		r.msgs, r.err = c.read(ctx, abort, ">", c.cfg.Block)
+		r.msgs, r.err = c.read(ctx, abort, ">", block)
 		if r.err == nil && len(r.msgs) > 0 {
 			r.b = c.prepare(r.msgs)
 		}

@@ -48,6 +48,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return c.finish(ctx, err)
 	}
 	var lastClaim, lastInfo time.Time
+	idle := false // the last read found nothing new
 	var ahead readAhead
 	defer ahead.abandon()
 	for ctx.Err() == nil {
@@ -58,7 +59,17 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return c.finish(ctx, err)
 			}
 		}
-		n, err := c.readNew(ctx, abort, &ahead)
+		// A drain's first read after entries came asks without BLOCK: an
+		// empty answer is then "caught up" at once, where waiting --block
+		// for entries that may come only made every drain end 100 ms late.
+		// Further empty reads wait (other consumers' pending entries are
+		// being claimed), so that loop does not spin on Redis.
+		block := c.cfg.Block
+		if c.cfg.Drain && !idle {
+			block = 0
+		}
+		n, err := c.readNew(ctx, abort, &ahead, block)
+		idle = err == nil && n == 0
 		if err == nil && n == 0 {
 			// Caught up: what was applied is acknowledged before the
 			// group's pending count is read.
