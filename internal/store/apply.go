@@ -388,6 +388,7 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		}
 		return i
 	}
+	var quad []any
 	for i, it := range items {
 		if len(it.Changes) == 0 {
 			continue
@@ -397,43 +398,39 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		if it.EventID != "" {
 			mk = marker.of(it.EventID)
 		}
-		strict := "0"
-		if it.Strict {
-			strict = "1"
-		}
 		changes := s.historyFilter(it.Changes)
-		var bans []any
+		// quad holds the event's changes as op, key index, member, value;
+		// they go out with op and key index joined (apply.lua's C).
+		quad = quad[:0]
 		if checkBans {
-			bans = s.banChecks(product, changes, keyIdx)
+			quad = append(quad, s.banChecks(product, changes, keyIdx)...)
 		}
-		args = append(args, mk, it.EventID, strict, len(changes)+len(bans)/4)
-		args = append(args, bans...)
 		for _, c := range changes {
 			switch c.Op {
 			case handler.ScoreAdd:
-				args = append(args, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				quad = append(quad, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreEnsure:
-				args = append(args, opScoreEnsure, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				quad = append(quad, opScoreEnsure, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreSet:
-				args = append(args, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				quad = append(quad, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.StatAdd:
-				args = append(args, opHashAdd, statIdx(c.User), c.Field, c.Int)
+				quad = append(quad, opHashAdd, statIdx(c.User), c.Field, c.Int)
 			case handler.StatSet:
-				args = append(args, opHashSet, statIdx(c.User), c.Field, c.Str)
+				quad = append(quad, opHashSet, statIdx(c.User), c.Field, c.Str)
 			case handler.StateSet:
-				args = append(args, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+				quad = append(quad, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			case handler.HistoryPoint:
-				args = append(args, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
+				quad = append(quad, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
 			case handler.PeriodOpen:
 				reg := scratchIdx(s.keys.Instances(product, c.Field))
 				closed := scratchIdx(s.keys.Closed(product, c.Field))
-				args = append(args, opPeriod, reg, c.Board, s.periodArg(product, closed, c))
+				quad = append(quad, opPeriod, reg, c.Board, s.periodArg(product, closed, c))
 			case handler.InstanceAdd:
-				args = append(args, opInstance, scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
+				quad = append(quad, opInstance, scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
 					strconv.FormatInt(int64(c.Num), 10)+" "+strconv.FormatInt(c.Int, 10))
 			default:
 				if a, ok := s.encodeValue(product, c, keyIdx, scratchIdx); ok {
-					args = append(args, a...)
+					quad = append(quad, a...)
 					break
 				}
 				// Handlers are ours; an unknown op is a programming error that
@@ -441,11 +438,25 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 				panic(fmt.Sprintf("store: unknown change op %v", c.Op))
 			}
 		}
+		args = append(args, eventHeader(mk, len(quad)/4, it.Strict), it.EventID)
+		for k := 0; k < len(quad); k += 4 {
+			args = append(args, quad[k].(string)+quad[k+1].(string), quad[k+2], quad[k+3])
+		}
 	}
 	if len(scratchKeys) > 0 {
 		s.noteScratch(scratchKeys)
 	}
 	return keys, args, pos
+}
+
+// eventHeader is an event's first argument to apply.lua: its marker key's
+// index and number of changes, "!" after them if it is strict.
+func eventHeader(markerIdx string, nChanges int, strict bool) string {
+	h := markerIdx + ":" + strconv.Itoa(nChanges)
+	if strict {
+		h += "!"
+	}
+	return h
 }
 
 // markerIdx is the KEYS index of an event's marker key (Keys.Seen),

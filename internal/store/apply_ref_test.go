@@ -75,9 +75,9 @@ func compareWithReference(t *testing.T, addr string, n int) {
 			}
 			before = rawDump(t, ref)
 		}
-		argv := g.batch()
+		argv, wire := g.batch()
 		rv, rerr := refScript.Run(ctx, ref, refKeys, argv...).Result()
-		cv, cerr := curScript.Run(ctx, cur, refKeys, argv...).Result()
+		cv, cerr := curScript.Run(ctx, cur, refKeys, wire...).Result()
 		want, got := fmt.Sprintf("%v | %v", rv, rerr), fmt.Sprintf("%v | %v", cv, cerr)
 		if want != got {
 			t.Fatalf("batch %d: reply %s, the reference replies %s\nargv %v\n%s", b, got, want, argv, before)
@@ -163,8 +163,11 @@ func (g *refGen) poison() [][]any {
 	return out
 }
 
-// batch is one product batch's ARGV in apply.lua's format.
-func (g *refGen) batch() []any {
+// batch is one random batch twice: in the reference's wire format (an
+// event's marker key index, id, strict flag and number of changes, then
+// four arguments a change) and in the current one (apply.lua's header),
+// written here from the same draws, apart from the encoder.
+func (g *refGen) batch() (ref, cur []any) {
 	ttl := g.pick("0", "0", "100")
 	args := []any{ttl}
 	// Guards, now and then: most of them fail, which must write nothing.
@@ -212,13 +215,23 @@ func (g *refGen) batch() []any {
 	args = append(args, strconv.Itoa(len(stricts)/2))
 	args = append(args, stricts...)
 	args = append(args, g.pick("0", "0", "8")) // the banned hash's index, or 0
+	cur = append([]any(nil), args...)
 	for _, x := range evs {
-		args = append(args, x.mk, x.id, x.strict, strconv.Itoa(len(x.changes)/4))
+		n := strconv.Itoa(len(x.changes) / 4)
+		args = append(args, x.mk, x.id, x.strict, n)
 		for _, c := range x.changes {
 			args = append(args, c)
 		}
+		h := x.mk + ":" + n
+		if x.strict == "1" {
+			h += "!"
+		}
+		cur = append(cur, h, x.id)
+		for k := 0; k < len(x.changes); k += 4 {
+			cur = append(cur, x.changes[k]+x.changes[k+1], x.changes[k+2], x.changes[k+3])
+		}
 	}
-	return args
+	return args, cur
 }
 
 // game is a game's result as the built-in wins board and stats write it
