@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -55,31 +56,47 @@ func TestAdminAPIOffAndTokens(t *testing.T) {
 
 // TestAdminTokenTiming: the check costs the same whether the guess shares
 // a long prefix with the token or nothing (both sides are hashed before a
-// constant-time compare). Minimum times over interleaved rounds, so other
-// load on the machine does not decide the outcome.
+// constant-time compare). The token is 4 KiB, so a compare that stops at
+// the first wrong byte (a loop, or Go's ==) costs measurably more for the
+// guess that is right but for its last byte; with a token of everyday
+// length, parsing the request hides such a leak. Minimum times over
+// interleaved rounds, so other load on the machine does not decide it.
 func TestAdminTokenTiming(t *testing.T) {
+	token := strings.Repeat("k", 4095) + "9"
 	req := func(tok string) *http.Request {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
 		return r
 	}
-	near, far := req(adminToken[:len(adminToken)-1]+"!"), req(strings.Repeat("z", len(adminToken)))
+	near, far := req(token[:len(token)-1]+"!"), req(strings.Repeat("z", len(token)))
+	if !bearerIs(req(token), token) {
+		t.Fatal("the right token was refused")
+	}
 	best := func(r *http.Request) time.Duration {
 		start := time.Now()
-		for range 2000 {
-			if bearerIs(r, adminToken) {
+		for range 500 {
+			if bearerIs(r, token) {
 				t.Fatal("a wrong token passed")
 			}
 		}
 		return time.Since(start)
 	}
-	bn, bf := time.Hour, time.Hour
-	for range 30 {
-		bn, bf = min(bn, best(near)), min(bf, best(far))
+	// Up to five attempts: a compare that leaks the prefix leaks on every
+	// attempt, while a burst of load from the rest of the test run (CI
+	// runs every package at once under -race, on 2 shared cores) passes.
+	var msgs []string
+	for range 5 {
+		bn, bf := time.Hour, time.Hour
+		for range 30 {
+			bn, bf = min(bn, best(near)), min(bf, best(far))
+		}
+		ratio := float64(bn) / float64(bf)
+		if ratio <= 1.3 && ratio >= 1/1.3 {
+			return
+		}
+		msgs = append(msgs, fmt.Sprintf("near %v, far %v: ratio %.2f", bn, bf, ratio))
 	}
-	if ratio := float64(bn) / float64(bf); ratio > 1.3 || ratio < 1/1.3 {
-		t.Fatalf("near guess %v, far guess %v per 2000 checks: ratio %.2f leaks the prefix", bn, bf, ratio)
-	}
+	t.Fatalf("per 500 checks, in 5 attempts: %s: the check leaks how much of the guess is right", strings.Join(msgs, "; "))
 }
 
 func TestAdminActions(t *testing.T) {
