@@ -37,7 +37,7 @@ func envInt(name string, def int) int {
 //  1. A realistic stream (BenchmarkConsume's: exrps games of ~17 entries,
 //     some chess games, a bad entry about every 2,000; BENCH_EVENTS
 //     entries, default 1,000,000) is XADDed to a fresh local redis-server
-//     (not timed). Then LIMITS_ROUNDS (default 3) rounds: the bare reader
+//     (not timed). Then LIMITS_ROUNDS (default 5) rounds: the bare reader
 //     drains it in a fresh group, then `statsctl consume --drain` in
 //     another fresh group and namespace, each timed from process start to
 //     exit.
@@ -62,7 +62,7 @@ func BenchmarkLimits(b *testing.B) {
 	topten := buildTool(b, "topten")
 	n := envInt("BENCH_EVENTS", 1_000_000)
 	secs := envInt("LIMITS_WRK_SECONDS", 10)
-	rounds := envInt("LIMITS_ROUNDS", 3)
+	rounds := envInt("LIMITS_ROUNDS", 5)
 	es := e2etest.GenEntriesN(b, gen.Options{Players: 5000, Seed: 42, Products: []string{"exrps", "exrps", "exrps", "chess"}, BadEvery: 2000}, n)
 	loadStart := time.Now()
 	e2etest.XAddAll(ctx, b, srv.Client(), "game_event_stream", es)
