@@ -554,7 +554,8 @@ end})
 -- event. seen[mk] is the key's set of marked ids; seenErr[mk] is Redis's
 -- error reading it (a key of the wrong type: its events are rejected), a
 -- table apart so the loop below tells the two apart without a call to
--- type(); marks[mk] lists the ids to mark, in order.
+-- type(); marks[mk] lists the ids to mark, in order, each followed by
+-- '1', the field's value: the HSET's arguments as they will be sent.
 local seen, seenErr, marks = {}, {}, {}
 do
   local want, j, anyStrict = {}, i, ns > 0
@@ -589,7 +590,8 @@ local function markApplied(mk, id)
   seen[mk][id] = true
   marks[mk] = marks[mk] or {}
   local m = marks[mk]
-  m[#m + 1] = id
+  local k = #m
+  m[k + 1], m[k + 2] = id, '1'
   touched[mk] = true
 end
 while i <= n do
@@ -653,7 +655,8 @@ while i <= n do
           marks[mk] = m
           touched[mk] = true
         end
-        m[#m + 1] = id
+        local k = #m
+        m[k + 1], m[k + 2] = id, '1'
       end
       applied = applied + 1
       if pend[1] then
@@ -678,20 +681,20 @@ end
 -- written so far included) and the batch fails, to be sent again.
 do
   local done = {}
-  for mk, ids in pairs(marks) do
-    for a = 1, #ids, 1000 do
-      local args = {}
-      for b = a, math.min(a + 999, #ids) do
-        args[#args + 1] = ids[b]
-        args[#args + 1] = '1'
-      end
-      local r = rpcall('HSET', KEYS[mk], unpack(args))
+  for mk, m in pairs(marks) do
+    for a = 1, #m, 2000 do
+      local z = math.min(a + 1999, #m)
+      local r = rpcall('HSET', KEYS[mk], unpack(m, a, z))
       if failed(r) then
-        for _, d in ipairs(done) do redis.call('HDEL', KEYS[d[1]], unpack(d[2], d[3], d[4])) end
+        for _, d in ipairs(done) do
+          local ids = {}
+          for k = d[3], d[4], 2 do ids[#ids + 1] = d[2][k] end
+          redis.call('HDEL', KEYS[d[1]], unpack(ids))
+        end
         undo(0)
         return redis.error_reply('statsctl apply: marking applied events: ' .. r.err)
       end
-      done[#done + 1] = {mk, ids, a, math.min(a + 999, #ids)}
+      done[#done + 1] = {mk, m, a, z}
     end
   end
 end
