@@ -388,7 +388,6 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 		}
 		return i
 	}
-	var quad []any
 	for i, it := range items {
 		if len(it.Changes) == 0 {
 			continue
@@ -399,38 +398,40 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 			mk = marker.of(it.EventID)
 		}
 		changes := s.historyFilter(it.Changes)
-		// quad holds the event's changes as op, key index, member, value;
-		// they go out with op and key index joined (apply.lua's C).
-		quad = quad[:0]
+		// The header counts the event's changes, bans included: its slot is
+		// filled in once they are laid out.
+		hdr := len(args)
+		args = append(args, "", it.EventID)
+		nBans := 0
 		if checkBans {
-			quad = append(quad, s.banChecks(product, changes, keyIdx)...)
+			args, nBans = s.appendBanChecks(args, product, changes, keyIdx)
 		}
 		for _, c := range changes {
 			switch c.Op {
 			case handler.ScoreAdd:
-				quad = append(quad, opScoreAdd, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreAdd+scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreEnsure:
-				quad = append(quad, opScoreEnsure, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreEnsure+scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.ScoreSet:
-				quad = append(quad, opScoreSet, scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
+				args = append(args, opScoreSet+scratchIdx(s.keys.Board(product, c.Board)), c.User, fmtFloat(c.Num))
 			case handler.StatAdd:
-				quad = append(quad, opHashAdd, statIdx(c.User), c.Field, c.Int)
+				args = append(args, opHashAdd+statIdx(c.User), c.Field, c.Int)
 			case handler.StatSet:
-				quad = append(quad, opHashSet, statIdx(c.User), c.Field, c.Str)
+				args = append(args, opHashSet+statIdx(c.User), c.Field, c.Str)
 			case handler.StateSet:
-				quad = append(quad, opHashSet, scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
+				args = append(args, opHashSet+scratchIdx(s.keys.RatingState(product, c.Board)), c.User, c.Str)
 			case handler.HistoryPoint:
-				quad = append(quad, opHistory, keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
+				args = append(args, opHistory+keyIdx(s.keys.History(product, c.Board, c.User)), c.User, historyArg(c, scratchIdx(s.keys.Board(product, c.Board))))
 			case handler.PeriodOpen:
 				reg := scratchIdx(s.keys.Instances(product, c.Field))
 				closed := scratchIdx(s.keys.Closed(product, c.Field))
-				quad = append(quad, opPeriod, reg, c.Board, s.periodArg(product, closed, c))
+				args = append(args, opPeriod+reg, c.Board, s.periodArg(product, closed, c))
 			case handler.InstanceAdd:
-				quad = append(quad, opInstance, scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
+				args = append(args, opInstance+scratchIdx(s.keys.Instances(product, c.Field)), c.Board,
 					strconv.FormatInt(int64(c.Num), 10)+" "+strconv.FormatInt(c.Int, 10))
 			default:
 				if a, ok := s.encodeValue(product, c, keyIdx, scratchIdx); ok {
-					quad = append(quad, a...)
+					args = append(args, a...)
 					break
 				}
 				// Handlers are ours; an unknown op is a programming error that
@@ -438,10 +439,7 @@ func (s *Store) encode(product string, batch Guarded) (keys []string, args []any
 				panic(fmt.Sprintf("store: unknown change op %v", c.Op))
 			}
 		}
-		args = append(args, eventHeader(mk, len(quad)/4, it.Strict), it.EventID)
-		for k := 0; k < len(quad); k += 4 {
-			args = append(args, quad[k].(string)+quad[k+1].(string), quad[k+2], quad[k+3])
-		}
+		args[hdr] = eventHeader(mk, nBans+len(changes), it.Strict)
 	}
 	if len(scratchKeys) > 0 {
 		s.noteScratch(scratchKeys)

@@ -588,11 +588,14 @@ do
 end
 local function markApplied(mk, id)
   seen[mk][id] = true
-  marks[mk] = marks[mk] or {}
   local m = marks[mk]
+  if not m then
+    m = {}
+    marks[mk] = m
+    touched[mk] = true
+  end
   local k = #m
   m[k + 1], m[k + 2] = id, '1'
-  touched[mk] = true
 end
 while i <= n do
   local h = H[ARGV[i]]
@@ -646,18 +649,7 @@ while i <= n do
         markApplied(mk, id)
       end
     else
-      if mk > 0 then
-        -- markApplied, inline (the path of every applied event).
-        seen[mk][id] = true
-        local m = marks[mk]
-        if not m then
-          m = {}
-          marks[mk] = m
-          touched[mk] = true
-        end
-        local k = #m
-        m[k + 1], m[k + 2] = id, '1'
-      end
+      if mk > 0 then markApplied(mk, id) end
       applied = applied + 1
       if pend[1] then
         for _, p in ipairs(pend) do

@@ -147,20 +147,23 @@ func (s *Store) noteBanned(product string) {
 	s.banned[product] = true
 }
 
-// banChecks are the apply script's 'bx' changes for one event: one per
-// distinct player it names, checked against the live banned hash (never a
-// scratch key, so a rebuild skips banned players too). idx lists a key.
-func (s *Store) banChecks(product string, changes []handler.Change, idx func(string) string) []any {
-	var out []any
+// appendBanChecks appends the apply script's 'bx' changes for one event
+// (as apply.lua takes a change: op and key index, member, value) and
+// returns how many: one per distinct player it names, checked against the
+// live banned hash (never a scratch key, so a rebuild skips banned players
+// too). idx lists a key.
+func (s *Store) appendBanChecks(args []any, product string, changes []handler.Change, idx func(string) string) ([]any, int) {
+	n := 0
 	seen := map[string]bool{}
 	for _, c := range changes {
 		if c.User == "" || seen[c.User] {
 			continue
 		}
 		seen[c.User] = true
-		out = append(out, opBanCheck, idx(s.keys.Banned(product)), c.User, "")
+		args = append(args, opBanCheck+idx(s.keys.Banned(product)), c.User, "")
+		n++
 	}
-	return out
+	return args, n
 }
 
 // Who says who asked for a moderation action and why, for the audit
