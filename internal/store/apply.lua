@@ -103,8 +103,10 @@
 -- redis-server that cannot fail after a write of the same run succeeded
 -- (the marker keys read fine; refusing writes - a read-only replica, a
 -- disk error, min-replicas - does not change within a run, and maxmemory
--- refuses only a run's first write), short of an ACL that lets statsctl
--- read its marker keys but not write them. On the realistic stream this
+-- refuses only a run's first write); nor can an ACL that lets statsctl
+-- read its marker keys but not write them: redis-server 7.0 checks a
+-- script's declared KEYS for read and write before the run and refuses
+-- the whole call (NOPERM, tried on 7.0.15). On the realistic stream this
 -- drops 3 of 4 reads (issue 15).
 --
 -- The hot path (issue 15). Of a script run's cost on the realistic
