@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/varcade/statsctl/internal/e2etest"
 	"github.com/varcade/statsctl/internal/gen"
 	"github.com/varcade/statsctl/internal/testredis"
@@ -46,8 +47,10 @@ func envInt(name string, def int) int {
 //     `wrk -t2 -c32 -d<LIMITS_WRK_SECONDS, 10>s --latency` on
 //     /leaderboards/top_ten/exrps, bare then statsctl, LIMITS_ROUNDS times.
 //
-// It logs one table: each round's rates, ratio and p99s, the medians of
-// the ratios (what it reports as metrics), and redis-benchmark's GET rate
+// It logs one table: each round's rates, ratio and p99s, the CPU seconds
+// Redis spent on each side of a drain (statsctl keeps Redis busy, the bare
+// reader about 60%: their ratio is the extra work statsctl gives Redis),
+// the medians of the ratios (what it reports as metrics), and redis-benchmark's GET rate
 // on the same server as a yardstick of how loaded the shared machine was
 // (compare runs by their ratios, never by their rates).
 func BenchmarkLimits(b *testing.B) {
@@ -80,19 +83,23 @@ func BenchmarkLimits(b *testing.B) {
 			if r == 0 {
 				first = ns
 			}
+			cpu0 := redisCPU(ctx, b, srv.Client())
 			bareWall, out := runTimed(b, reader, "-redis", srv.URL(), "-group", "bare-"+ns)
+			cpu1 := redisCPU(ctx, b, srv.Client())
 			if !strings.Contains(out, fmt.Sprintf("reader: %d entries", len(es))) {
 				b.Fatalf("bare reader did not read all %d entries: %s", len(es), out)
 			}
 			statsWall, _ := runTimed(b, bin, "consume", "--redis", srv.URL(), "--drain", "--metrics-addr", "off",
 				"--log-level", "error", "--namespace", ns, "--group", ns)
+			cpu2 := redisCPU(ctx, b, srv.Client())
 			for _, g := range []string{"bare-" + ns, ns} {
 				if p := e2etest.GroupPending(ctx, srv.Client(), "game_event_stream", g); p != 0 {
 					b.Fatalf("group %s has %d entries pending after its drain", g, p)
 				}
 			}
 			drains = append(drains, limitsRound{
-				stats: float64(len(es)) / statsWall.Seconds(), bare: float64(len(es)) / bareWall.Seconds()})
+				stats: float64(len(es)) / statsWall.Seconds(), bare: float64(len(es)) / bareWall.Seconds(),
+				statsRedisCPU: cpu2 - cpu1, bareRedisCPU: cpu1 - cpu0})
 			b.Logf("drain round %d: statsctl %s, bare %s (process start to exit)", r+1,
 				statsWall.Round(time.Millisecond), bareWall.Round(time.Millisecond))
 		}
@@ -124,19 +131,22 @@ func BenchmarkLimits(b *testing.B) {
 		b.ReportMetric(cons, "consume_ratio")
 		b.ReportMetric(serve, "serve_ratio")
 		b.ReportMetric(p99, "serve_p99_ratio")
+		redisCPU := median(drains, limitsRound.redisCPURatio)
+		b.ReportMetric(redisCPU, "consume_redis_cpu_ratio")
 
 		var sb strings.Builder
 		tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "what\tround\tstatsctl\tbare\tstatsctl/bare\tp99 statsctl\tp99 bare\tp99 ratio\t\n")
+		fmt.Fprintf(tw, "what\tround\tstatsctl\tbare\tstatsctl/bare\tp99 statsctl\tp99 bare\tp99 ratio\tRedis CPU statsctl\tRedis CPU bare\t\n")
 		for r, d := range drains {
-			fmt.Fprintf(tw, "consume --drain, %d entries (entries/s)\t%d\t%.0f\t%.0f\t%.2fx\t-\t-\t-\t\n", len(es), r+1, d.stats, d.bare, d.ratio())
+			fmt.Fprintf(tw, "consume --drain, %d entries (entries/s)\t%d\t%.0f\t%.0f\t%.2fx\t-\t-\t-\t%.2f s\t%.2f s\t\n", len(es), r+1, d.stats, d.bare, d.ratio(),
+				d.statsRedisCPU, d.bareRedisCPU)
 		}
 		for r, s := range serves {
-			fmt.Fprintf(tw, "top_ten, wrk -t2 -c32 -d%ds (req/s)\t%d\t%.0f\t%.0f\t%.2fx\t%.2f ms\t%.2f ms\t%.2fx\t\n", secs, r+1,
+			fmt.Fprintf(tw, "top_ten, wrk -t2 -c32 -d%ds (req/s)\t%d\t%.0f\t%.0f\t%.2fx\t%.2f ms\t%.2f ms\t%.2fx\t-\t-\t\n", secs, r+1,
 				s.stats, s.bare, s.ratio(), s.statsP99, s.bareP99, s.p99Ratio())
 		}
-		fmt.Fprintf(tw, "consume, median of %d\t\t\t\t%.2fx\t\t\t\t\n", rounds, cons)
-		fmt.Fprintf(tw, "serve, median of %d\t\t\t\t%.2fx\t\t\t%.2fx\t\n", rounds, serve, p99)
+		fmt.Fprintf(tw, "consume, median of %d\t\t\t\t%.2fx\t\t\t\t%.2fx of bare's\t\t\n", rounds, cons, redisCPU)
+		fmt.Fprintf(tw, "serve, median of %d\t\t\t\t%.2fx\t\t\t%.2fx\t\t\t\n", rounds, serve, p99)
 		tw.Flush()
 		b.Logf("yardstick: %s\n%s", yard, sb.String())
 	}
@@ -147,10 +157,43 @@ func BenchmarkLimits(b *testing.B) {
 type limitsRound struct {
 	stats, bare       float64 // rates
 	statsP99, bareP99 float64 // ms; serve rounds only
+	// Redis's CPU seconds (user+sys, INFO cpu) during each side's drain:
+	// a drain is bound by Redis's work, so this says how much more work
+	// statsctl gives Redis than the bare reader does (drain rounds only).
+	statsRedisCPU, bareRedisCPU float64
 }
 
 func (r limitsRound) ratio() float64    { return r.stats / r.bare }
 func (r limitsRound) p99Ratio() float64 { return r.statsP99 / r.bareP99 }
+func (r limitsRound) redisCPURatio() float64 {
+	return r.statsRedisCPU / r.bareRedisCPU
+}
+
+// redisCPU is the CPU seconds (user+sys) redis-server has used so far.
+func redisCPU(ctx context.Context, b *testing.B, rdb *redis.Client) float64 {
+	b.Helper()
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		b.Fatalf("INFO cpu: %v", err)
+	}
+	var sum float64
+	found := 0
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("INFO cpu: %s is %q", k, v)
+			}
+			sum += f
+			found++
+		}
+	}
+	if found != 2 {
+		b.Fatalf("INFO cpu has no used_cpu_user and used_cpu_sys:\n%s", info)
+	}
+	return sum
+}
 
 // median of f over the rounds: one round disturbed by the shared machine
 // does not decide the figure.
